@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { countTokens } from '../auth/tokens.ts';
+import type { Config } from '../config/config.ts';
+import { lastSeq } from '../fhir/changes.ts';
+import { buildApp } from '../http/app.ts';
+import { acquireDataDir, publishServer } from './lock.ts';
+import { openRuntime } from './runtime.ts';
+
+/** `outreach serve`: the HTTP server; stops gracefully on SIGINT/SIGTERM after in-flight requests finish. */
+export async function serve(config: Config): Promise<void> {
+  const logger = pino({ level: config.logLevel });
+  const release = config.databaseUrl ? () => undefined : acquireDataDir(config.dataDir, 'outreach serve');
+  const runtime = await openRuntime(config);
+  const localControlToken = config.databaseUrl ? undefined : `po_local_${randomBytes(32).toString('base64url')}`;
+  const app = await buildApp({ config, db: runtime.db, clock: runtime.clock, store: runtime.store, logger, localControlToken });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  if (localControlToken) publishServer(config.dataDir, { pid: process.pid, url, token: localControlToken });
+  logger.info({ address, database: runtime.db.dialect }, 'Patient Outreach is listening');
+
+  const tokens = await countTokens(runtime.db);
+  const empty = (await lastSeq(runtime.db)) === 0;
+  if (tokens === 0 || empty) {
+    const lines = [
+      '',
+      `Patient Outreach is running at ${url} (database: ${runtime.db.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
+    ];
+    if (tokens === 0) lines.push('No API tokens exist yet. Create one (in another terminal):', '  npx outreach token create --name me --role admin');
+    if (empty) lines.push('The clinical store is empty. Load a generated Swedish demo population:', '  npx outreach demo');
+    lines.push(`Then: curl -H "Authorization: Bearer <token>" ${url}/fhir/R4/Patient?_count=5`, '');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    try {
+      await app.close();
+      await runtime.close();
+    } finally {
+      release();
+      logger.info('stopped');
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

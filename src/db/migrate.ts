@@ -1,0 +1,33 @@
+import { type Migration, Migrator } from 'kysely';
+import type { Database } from './database.ts';
+import { fhirMigrations } from '../fhir/migrations.ts';
+import { authMigrations } from '../auth/migrations.ts';
+
+/**
+ * Every module owns its migrations; this is the one ordered list. Names sort
+ * by their numeric prefix, which is global across modules.
+ */
+export const allMigrations: Record<string, Migration> = {
+  ...fhirMigrations,
+  ...authMigrations,
+};
+
+export interface MigrateResult {
+  applied: string[];
+}
+
+export async function migrate(db: Database): Promise<MigrateResult> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => allMigrations },
+    migrationTableSchema: db.dialect === 'postgres' ? db.schema : undefined,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
