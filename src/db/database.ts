@@ -79,6 +79,7 @@ class DatabaseImpl implements Database {
   }
 
   async close(): Promise<void> {
+    // Kysely's destroy() ends the pool it was given (pg.Pool or the PGlite pool).
     await this.kysely.destroy();
     await this.#end();
   }
@@ -99,7 +100,9 @@ async function openPostgres(url: string, schema: string): Promise<Database> {
       return { client: new PgClient(c), release: (discard) => c.release(discard) };
     },
   };
-  return new DatabaseImpl('postgres', schema, kysely, raw, () => pool.end());
+  return new DatabaseImpl('postgres', schema, kysely, raw, async () => {
+    if (!pool.ended) await pool.end();
+  });
 }
 
 async function openPGlite(dataDir: string | undefined): Promise<Database> {
