@@ -188,7 +188,7 @@ export function addPrimaryCare(
       location: [{ location: ref('Location', p.centre.locationId, p.centre.name), status: 'completed' }],
       serviceProvider: ref('Organization', p.centre.orgId, p.centre.name),
     });
-    measure({ encounterId, startMs, performerId: staff.id, chronic: followUp }, out);
+    measure({ encounterId, startMs, performerId: staff.id }, out);
   }
 
   if (p.deathMs !== undefined) return;

@@ -27,10 +27,6 @@ export function ref(type: string, id: string, display?: string): { reference: st
   return display === undefined ? { reference: `${type}/${id}` } : { reference: `${type}/${id}`, display };
 }
 
-export function concept(...coding: Coding[]): { coding: Coding[]; text?: string } {
-  return { coding };
-}
-
 export function quantity(value: number, unit: string, code = unit) {
   return { value, unit, system: UCUM, code };
 }

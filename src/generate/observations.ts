@@ -24,7 +24,6 @@ export interface Visit {
   encounterId: string;
   startMs: number;
   performerId: string;
-  chronic: boolean;
 }
 
 function baseline(p: Person, statin: boolean): Baseline {

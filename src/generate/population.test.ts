@@ -151,6 +151,43 @@ describe('generatePopulation', () => {
     expect(noshow).toBeLessThan(0.06);
   });
 
+  it('records nothing after death or after asOf, except future appointments', () => {
+    const end = new Map(
+      all('Patient').map((p) => [
+        p.id,
+        p.deceasedDateTime ? Date.parse(p.deceasedDateTime as string) : AS_OF.getTime(),
+      ]),
+    );
+    const late: string[] = [];
+    for (const [type, list] of out) {
+      if (type === 'Appointment' || !list[0] || !('subject' in list[0] || 'patient' in list[0])) continue;
+      for (const r of list) {
+        const when = (r.effectiveDateTime ??
+          r.performedDateTime ??
+          r.occurrenceDateTime ??
+          r.authoredOn ??
+          r.dateTime ??
+          r.onsetDateTime ??
+          (r.period as { end?: string } | undefined)?.end) as string | undefined;
+        if (when && Date.parse(when) > end.get(patientId(r))!) late.push(`${type}/${r.id} ${when}`);
+      }
+    }
+    expect(late).toEqual([]);
+    const dead = new Set(
+      all('Patient')
+        .filter((p) => p.deceasedDateTime)
+        .map((p) => p.id),
+    );
+    const afterDeath = all('Appointment').filter(
+      (a) =>
+        a.status === 'booked' &&
+        (a.participant as Array<{ actor: { reference: string } }>).some((x) =>
+          dead.has(x.actor.reference.slice(8)),
+        ),
+    );
+    expect(afterDeath).toEqual([]);
+  });
+
   it('reports HbA1c mostly in mmol/mol with diabetic values above the non-diabetic range', () => {
     const diabetics = new Set(
       all('Condition')

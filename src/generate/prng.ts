@@ -1,7 +1,7 @@
 // A small seeded PRNG (sfc32) so output depends only on the seed, never on Math.random.
 
 /** cyrb128: spreads a string into four 32-bit words, the state sfc32 needs. */
-export function hashString(text: string): [number, number, number, number] {
+function hashString(text: string): [number, number, number, number] {
   let h1 = 1779033703;
   let h2 = 3144134277;
   let h3 = 1013904242;

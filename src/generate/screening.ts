@@ -18,7 +18,7 @@ interface Programme {
   otherRate: number;
 }
 
-export const MAMMOGRAPHY: Programme = {
+const MAMMOGRAPHY: Programme = {
   male: false,
   fromAge: 40,
   toAge: 74,
@@ -27,7 +27,7 @@ export const MAMMOGRAPHY: Programme = {
   attenderRate: 0.95,
   otherRate: 0.15,
 };
-export const CERVICAL: Programme = {
+const CERVICAL: Programme = {
   male: false,
   fromAge: 23,
   toAge: 64,
@@ -36,7 +36,7 @@ export const CERVICAL: Programme = {
   attenderRate: 0.95,
   otherRate: 0.1,
 };
-export const COLORECTAL: Programme = {
+const COLORECTAL: Programme = {
   male: undefined,
   fromAge: 60,
   toAge: 74,
