@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { loadConfig } from '../src/config/config.ts';
 import { openRuntime } from '../src/cli/runtime.ts';
+import { loadConfig } from '../src/config/config.ts';
 import { search } from '../src/fhir/search/execute.ts';
 import { parseSearch } from '../src/fhir/search/parse.ts';
 import { generatePopulation } from '../src/generate/index.ts';
@@ -79,11 +79,18 @@ function child(task: 'copy' | 'import', env: NodeJS.ProcessEnv, inputs: string[]
     p.stdout.on('data', (d) => {
       out += d;
     });
-    p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`${task} exited ${code}`))));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').pop()!))
+        : reject(new Error(`${task} exited ${code}`)),
+    );
   });
 }
 
-async function samplePatients(dir: string, n: number): Promise<{ id: string; identifier: string; family: string; birthYear: string }[]> {
+async function samplePatients(
+  dir: string,
+  n: number,
+): Promise<{ id: string; identifier: string; family: string; birthYear: string }[]> {
   const out: { id: string; identifier: string; family: string; birthYear: string }[] = [];
   const rl = readline.createInterface({ input: fs.createReadStream(path.join(dir, 'Patient.ndjson')) });
   let i = 0;
@@ -92,23 +99,45 @@ async function samplePatients(dir: string, n: number): Promise<{ id: string; ide
     if (i++ % 7 !== 0) continue;
     const p = JSON.parse(line);
     const ident = p.identifier?.[0];
-    out.push({ id: p.id, identifier: `${ident.system}|${ident.value}`, family: p.name[0].family, birthYear: p.birthDate.slice(0, 4) });
+    out.push({
+      id: p.id,
+      identifier: `${ident.system}|${ident.value}`,
+      family: p.name[0].family,
+      birthYear: p.birthDate.slice(0, 4),
+    });
     if (out.length >= n) break;
   }
   rl.close();
   return out;
 }
 
-const SEARCHES: { name: string; query: (p: { id: string; identifier: string; family: string; birthYear: string }) => [string, string] }[] = [
-  { name: 'latest HbA1c of a patient', query: (p) => ['Observation', `patient=${p.id}&code=http://loinc.org|59261-8&_sort=-date&_count=1`] },
+const SEARCHES: {
+  name: string;
+  query: (p: { id: string; identifier: string; family: string; birthYear: string }) => [string, string];
+}[] = [
+  {
+    name: 'latest HbA1c of a patient',
+    query: (p) => ['Observation', `patient=${p.id}&code=http://loinc.org|59261-8&_sort=-date&_count=1`],
+  },
   { name: 'patient by personnummer', query: (p) => ['Patient', `identifier=${p.identifier}`] },
-  { name: 'patients by family name + birth year', query: (p) => ['Patient', `family=${p.family.slice(0, 5)}&birthdate=${p.birthYear}&_count=20`] },
-  { name: 'active conditions of a patient', query: (p) => ['Condition', `patient=${p.id}&clinical-status=active`] },
-  { name: 'encounters of a patient since 2020', query: (p) => ['Encounter', `patient=${p.id}&date=ge2020-01-01&_sort=-date&_count=50`] },
+  {
+    name: 'patients by family name + birth year',
+    query: (p) => ['Patient', `family=${p.family.slice(0, 5)}&birthdate=${p.birthYear}&_count=20`],
+  },
+  {
+    name: 'active conditions of a patient',
+    query: (p) => ['Condition', `patient=${p.id}&clinical-status=active`],
+  },
+  {
+    name: 'encounters of a patient since 2020',
+    query: (p) => ['Encounter', `patient=${p.id}&date=ge2020-01-01&_sort=-date&_count=50`],
+  },
 ];
 
 async function timeSearches(env: NodeJS.ProcessEnv, sample: Awaited<ReturnType<typeof samplePatients>>) {
-  const rt = await openRuntime(loadConfig({ ...process.env, ...env, LOG_LEVEL: 'silent' }), { migrate: false });
+  const rt = await openRuntime(loadConfig({ ...process.env, ...env, LOG_LEVEL: 'silent' }), {
+    migrate: false,
+  });
   const rows: (string | number)[][] = [];
   try {
     for (const s of SEARCHES) {
@@ -126,7 +155,12 @@ async function timeSearches(env: NodeJS.ProcessEnv, sample: Awaited<ReturnType<t
         }
       }
       times.sort((a, b) => a - b);
-      rows.push([s.name, num(percentile(times, 50), 2), num(percentile(times, 95), 2), num(hits / SEARCH_RUNS, 1)]);
+      rows.push([
+        s.name,
+        num(percentile(times, 50), 2),
+        num(percentile(times, 95), 2),
+        num(hits / SEARCH_RUNS, 1),
+      ]);
     }
   } finally {
     await rt.close();
@@ -139,7 +173,9 @@ export async function runIngestBench(): Promise<void> {
   const pop = await population();
   const corpus = synthea();
   const inputs = [pop.dir, corpus];
-  log(`inputs: ${num(pop.resources)} generated resources (${num(pop.patients)} patients) + Synthea corpus (38,971 resources)`);
+  log(
+    `inputs: ${num(pop.resources)} generated resources (${num(pop.patients)} patients) + Synthea corpus (38,971 resources)`,
+  );
   const sample = await samplePatients(pop.dir, SEARCH_RUNS);
 
   const ingestRows: (string | number)[][] = [];
@@ -148,7 +184,9 @@ export async function runIngestBench(): Promise<void> {
     const schema = `bench_${randomBytes(4).toString('hex')}`;
     const dataDir = path.join(ROOT, `pglite-${schema}`);
     const env: NodeJS.ProcessEnv =
-      dialect === 'postgres' ? { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema } : { DATABASE_URL: '', DATA_DIR: dataDir };
+      dialect === 'postgres'
+        ? { DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema }
+        : { DATABASE_URL: '', DATA_DIR: dataDir };
     try {
       log(`${dialect}: importing`);
       const imported = await child('import', env, inputs);
@@ -164,17 +202,29 @@ export async function runIngestBench(): Promise<void> {
         num(imported.maxRssMiB),
       ]);
       log(`${dialect}: searches`);
-      searchTables.push(`\nSearches on ${dialect} (${SEARCH_RUNS} runs each after 20 warm-up, in-process through the FHIR search code):\n` +
-        table(['search', 'p50 ms', 'p95 ms', 'results/run'], await timeSearches(env, sample)));
+      searchTables.push(
+        `\nSearches on ${dialect} (${SEARCH_RUNS} runs each after 20 warm-up, in-process through the FHIR search code):\n` +
+          table(['search', 'p50 ms', 'p95 ms', 'results/run'], await timeSearches(env, sample)),
+      );
     } finally {
       if (dialect === 'postgres') {
-        const rt = await openRuntime(loadConfig({ ...process.env, DATABASE_URL: PG_URL, DATABASE_SCHEMA: 'public', LOG_LEVEL: 'silent' }), { migrate: false });
+        const rt = await openRuntime(
+          loadConfig({
+            ...process.env,
+            DATABASE_URL: PG_URL,
+            DATABASE_SCHEMA: 'public',
+            LOG_LEVEL: 'silent',
+          }),
+          { migrate: false },
+        );
         await rt.db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
         await rt.close();
       } else fs.rmSync(dataDir, { recursive: true, force: true });
     }
   }
-  process.stdout.write(`\nIngest (${os.cpus().length} cores, ${num(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}):\n`);
+  process.stdout.write(
+    `\nIngest (${os.cpus().length} cores, ${num(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}):\n`,
+  );
   process.stdout.write(
     `${table(['dialect', 'resources', 'import s', 'import res/s', 'raw COPY res/s', 'ratio', 'import peak RSS MiB'], ingestRows)}\n`,
   );

@@ -9,7 +9,10 @@ const run = promisify(execFile);
 const BIN = path.resolve(import.meta.dirname, '../bin/outreach.js');
 
 /** Runs `outreach ...` as a user would, against the embedded database in dataDir. */
-async function outreach(dataDir: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+async function outreach(
+  dataDir: string,
+  ...args: string[]
+): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
       env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
@@ -24,7 +27,14 @@ async function outreach(dataDir: string, ...args: string[]): Promise<{ stdout: s
 /** Starts `outreach serve` and resolves with its URL once it says it is running. */
 function startServer(dataDir: string): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
   const proc = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -73,10 +83,20 @@ describe.runIf(!process.env.DATABASE_URL)('outreach CLI on the embedded database
       const health = await fetch(`${server.url}/healthz`);
       expect(await health.json()).toMatchObject({ status: 'ok', database: 'pglite' });
 
-      const created = await outreach(dataDir, 'token', 'create', '--name', 'while-running', '--role', 'admin');
+      const created = await outreach(
+        dataDir,
+        'token',
+        'create',
+        '--name',
+        'while-running',
+        '--role',
+        'admin',
+      );
       expect(created.code).toBe(0);
       const token = created.stdout.trim().split('\n').pop()!;
-      const res = await fetch(`${server.url}/fhir/R4/Patient?_summary=count`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${server.url}/fhir/R4/Patient?_summary=count`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.status).toBe(200);
       expect((await fetch(`${server.url}/fhir/R4/Patient`)).status).toBe(401);
 

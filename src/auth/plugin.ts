@@ -38,14 +38,20 @@ export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
       req.url.startsWith('/fhir')
         ? new FhirError(401, why, 'login')
         : new ProblemError(401, 'Unauthorized', why);
-    if (!m) throw deny('missing Authorization header; send "Authorization: Bearer <token>" (create one with: npx outreach token create --name NAME --role admin)');
+    if (!m)
+      throw deny(
+        'missing Authorization header; send "Authorization: Bearer <token>" (create one with: npx outreach token create --name NAME --role admin)',
+      );
     const token = m[1];
     if (opts.localControlToken && sameSecret(token, opts.localControlToken)) {
       req.principal = { tokenId: 'local-cli', name: 'outreach CLI (local)', role: 'admin' };
       return;
     }
     const principal = await verifyToken(opts.db, opts.clock, token);
-    if (!principal) throw deny('the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create');
+    if (!principal)
+      throw deny(
+        'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create',
+      );
     req.principal = principal;
   });
 }

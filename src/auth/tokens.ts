@@ -32,8 +32,10 @@ export async function createToken(
   clock: Clock,
   opts: { name: string; role: string; expiresAt?: Date },
 ): Promise<{ id: string; token: string }> {
-  if (!opts.name.trim()) throw new TokenError('--name must not be empty; name the person or integration that will use the token');
-  if (!isRole(opts.role)) throw new TokenError(`role '${opts.role}' is unknown; use one of: ${ROLES.join(', ')}`);
+  if (!opts.name.trim())
+    throw new TokenError('--name must not be empty; name the person or integration that will use the token');
+  if (!isRole(opts.role))
+    throw new TokenError(`role '${opts.role}' is unknown; use one of: ${ROLES.join(', ')}`);
   const token = PREFIX + randomBytes(32).toString('base64url');
   const id = randomUUID();
   await db.kysely
@@ -94,6 +96,9 @@ export async function revokeToken(db: Database, clock: Clock, id: string): Promi
 }
 
 export async function countTokens(db: Database): Promise<number> {
-  const row = await db.kysely.selectFrom('api_token').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('api_token')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

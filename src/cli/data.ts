@@ -12,7 +12,8 @@ export function dataCommands(program: Command): void {
     .requiredOption('--out <dir>', 'output folder')
     .action(async (o: { patients: string; seed: string; out: string }) => {
       const patients = Number(o.patients);
-      if (!Number.isInteger(patients) || patients < 1) throw new Error(`--patients ${o.patients} must be a whole number ≥ 1`);
+      if (!Number.isInteger(patients) || patients < 1)
+        throw new Error(`--patients ${o.patients} must be a whole number ≥ 1`);
       const progress = new Progress('generating');
       const started = performance.now();
       const summary = await generatePopulation({
@@ -27,7 +28,9 @@ export function dataCommands(program: Command): void {
       for (const [type, n] of Object.entries(summary.resources).sort((a, b) => b[1] - a[1])) {
         process.stdout.write(`${type.padEnd(22)} ${fmt(n).padStart(12)}\n`);
       }
-      process.stdout.write(`${fmt(total)} resources for ${fmt(patients)} patients in ${secs.toFixed(1)} s → ${o.out}\n`);
+      process.stdout.write(
+        `${fmt(total)} resources for ${fmt(patients)} patients in ${secs.toFixed(1)} s → ${o.out}\n`,
+      );
     });
   void loadConfig;
 }

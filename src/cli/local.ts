@@ -37,10 +37,18 @@ export async function withDatabase<T>(
 }
 
 /** Calls the running server's API with the local control token. */
-export async function callServer(server: ServerInfo, method: string, path: string, body?: unknown): Promise<any> {
+export async function callServer(
+  server: ServerInfo,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<any> {
   const res = await fetch(`${server.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${server.token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${server.token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();

@@ -66,7 +66,8 @@ export function acquireDataDir(dir: string, what: string): () => void {
       } catch {
         held = { pid: 0, what: 'unknown' };
       }
-      if (held.pid && alive(held.pid) && held.pid !== process.pid) throw new DataDirBusyError(dir, held.pid, held.what);
+      if (held.pid && alive(held.pid) && held.pid !== process.pid)
+        throw new DataDirBusyError(dir, held.pid, held.what);
       fs.rmSync(file, { force: true });
       fs.rmSync(serverPath(dir), { force: true });
     }

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { VERSION } from '../http/version.ts';
-import { DataDirBusyError } from './lock.ts';
+import { dataCommands } from './data.ts';
 import { withDatabase } from './local.ts';
+import { DataDirBusyError } from './lock.ts';
 import { serve } from './serve.ts';
 import { tokenCommands } from './token.ts';
-import { dataCommands } from './data.ts';
 
 const program = new Command('outreach')
   .description('Patient Outreach: FHIR R4 clinical data, segments, journeys and campaigns')

@@ -15,7 +15,10 @@ export class Progress {
     this.#lastLine = nowMs;
     const pct = total ? Math.min(1, done / total) : undefined;
     const width = 30;
-    const bar = pct === undefined ? '' : `[${'#'.repeat(Math.round(pct * width)).padEnd(width, '.')}] ${(pct * 100).toFixed(0).padStart(3)}% `;
+    const bar =
+      pct === undefined
+        ? ''
+        : `[${'#'.repeat(Math.round(pct * width)).padEnd(width, '.')}] ${(pct * 100).toFixed(0).padStart(3)}% `;
     const line = `${this.#label} ${bar}${detail}`;
     if (this.#tty) process.stderr.write(`\r\x1b[2K${line}`);
     else process.stderr.write(`${line}\n`);

@@ -16,7 +16,10 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config, opts: { migrate?: boolean; clock?: Clock } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  opts: { migrate?: boolean; clock?: Clock } = {},
+): Promise<Runtime> {
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,

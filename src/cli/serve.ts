@@ -12,8 +12,17 @@ export async function serve(config: Config): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const release = config.databaseUrl ? () => undefined : acquireDataDir(config.dataDir, 'outreach serve');
   const runtime = await openRuntime(config);
-  const localControlToken = config.databaseUrl ? undefined : `po_local_${randomBytes(32).toString('base64url')}`;
-  const app = await buildApp({ config, db: runtime.db, clock: runtime.clock, store: runtime.store, logger, localControlToken });
+  const localControlToken = config.databaseUrl
+    ? undefined
+    : `po_local_${randomBytes(32).toString('base64url')}`;
+  const app = await buildApp({
+    config,
+    db: runtime.db,
+    clock: runtime.clock,
+    store: runtime.store,
+    logger,
+    localControlToken,
+  });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   if (localControlToken) publishServer(config.dataDir, { pid: process.pid, url, token: localControlToken });
@@ -26,8 +35,16 @@ export async function serve(config: Config): Promise<void> {
       '',
       `Patient Outreach is running at ${url} (database: ${runtime.db.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
     ];
-    if (tokens === 0) lines.push('No API tokens exist yet. Create one (in another terminal):', '  npx outreach token create --name me --role admin');
-    if (empty) lines.push('The clinical store is empty. Load a generated Swedish demo population:', '  npx outreach demo');
+    if (tokens === 0)
+      lines.push(
+        'No API tokens exist yet. Create one (in another terminal):',
+        '  npx outreach token create --name me --role admin',
+      );
+    if (empty)
+      lines.push(
+        'The clinical store is empty. Load a generated Swedish demo population:',
+        '  npx outreach demo',
+      );
     lines.push(`Then: curl -H "Authorization: Bearer <token>" ${url}/fhir/R4/Patient?_count=5`, '');
     process.stdout.write(`${lines.join('\n')}\n`);
   }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
 import { ROLES } from '../auth/roles.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
+import { loadConfig } from '../config/config.ts';
 import { callServer, withDatabase } from './local.ts';
 
 export function tokenCommands(program: Command): void {
@@ -14,31 +14,60 @@ export function tokenCommands(program: Command): void {
     .option('--expires <iso>', 'expiry instant, e.g. 2027-01-01T00:00:00Z')
     .action(async (o: { name: string; role: string; expires?: string }) => {
       const expiresAt = o.expires ? new Date(o.expires) : undefined;
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Error(`--expires ${o.expires} is not a date; use e.g. 2027-01-01T00:00:00Z`);
+      if (expiresAt && Number.isNaN(expiresAt.getTime()))
+        throw new Error(`--expires ${o.expires} is not a date; use e.g. 2027-01-01T00:00:00Z`);
       const created = await withDatabase(
         loadConfig(),
         'token create',
         (rt) => createToken(rt.db, rt.clock, { name: o.name, role: o.role, expiresAt }),
-        async (server) => (await callServer(server, 'POST', '/api/tokens', { name: o.name, role: o.role, ...(o.expires ? { expiresAt: expiresAt!.toISOString() } : {}) })).body,
+        async (server) =>
+          (
+            await callServer(server, 'POST', '/api/tokens', {
+              name: o.name,
+              role: o.role,
+              ...(o.expires ? { expiresAt: expiresAt!.toISOString() } : {}),
+            })
+          ).body,
       );
-      process.stdout.write(`Created token ${created.id} for ${o.name} (role ${o.role}). It is shown only now:\n${created.token}\n`);
+      process.stdout.write(
+        `Created token ${created.id} for ${o.name} (role ${o.role}). It is shown only now:\n${created.token}\n`,
+      );
     });
   token
     .command('list')
     .description('list tokens (without secrets)')
     .action(async () => {
-      const tokens = await withDatabase(loadConfig(), 'token list', (rt) => listTokens(rt.db), async (s) => (await callServer(s, 'GET', '/api/tokens')).body);
+      const tokens = await withDatabase(
+        loadConfig(),
+        'token list',
+        (rt) => listTokens(rt.db),
+        async (s) => (await callServer(s, 'GET', '/api/tokens')).body,
+      );
       for (const t of tokens) {
-        const state = t.revokedAt ? `revoked ${t.revokedAt}` : t.expiresAt ? `expires ${t.expiresAt}` : 'active';
-        process.stdout.write(`${t.id}  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}  last used ${t.lastUsedAt ?? 'never'}\n`);
+        const state = t.revokedAt
+          ? `revoked ${t.revokedAt}`
+          : t.expiresAt
+            ? `expires ${t.expiresAt}`
+            : 'active';
+        process.stdout.write(
+          `${t.id}  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}  last used ${t.lastUsedAt ?? 'never'}\n`,
+        );
       }
-      if (tokens.length === 0) process.stdout.write('no tokens; create one with: npx outreach token create --name NAME --role admin\n');
+      if (tokens.length === 0)
+        process.stdout.write(
+          'no tokens; create one with: npx outreach token create --name NAME --role admin\n',
+        );
     });
   token
     .command('revoke <id>')
     .description('revoke a token by id')
     .action(async (id: string) => {
-      const ok = await withDatabase(loadConfig(), 'token revoke', (rt) => revokeToken(rt.db, rt.clock, id), async (s) => (await callServer(s, 'DELETE', `/api/tokens/${id}`)).status === 204);
+      const ok = await withDatabase(
+        loadConfig(),
+        'token revoke',
+        (rt) => revokeToken(rt.db, rt.clock, id),
+        async (s) => (await callServer(s, 'DELETE', `/api/tokens/${id}`)).status === 204,
+      );
       if (!ok) throw new Error(`no active token with id ${id}; see: npx outreach token list`);
       process.stdout.write(`revoked ${id}\n`);
     });

@@ -38,7 +38,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   const schema = env.DATABASE_SCHEMA || 'public';
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new ConfigError(`DATABASE_SCHEMA=${schema} must be a lower-case SQL identifier (letters, digits, _)`);
+    throw new ConfigError(
+      `DATABASE_SCHEMA=${schema} must be a lower-case SQL identifier (letters, digits, _)`,
+    );
   }
   return {
     port: intVar(env, 'PORT', 8080),

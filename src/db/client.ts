@@ -19,7 +19,9 @@ export function copyValue(v: string | number | boolean | null | undefined): stri
   if (v === null || v === undefined) return '\\N';
   const s = typeof v === 'string' ? v : String(v);
   // Backslash first, then the characters COPY treats as delimiters.
-  return s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+  return s.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  );
 }
 
 /** A PostgreSQL array literal of text values, for COPY or a parameter. */
@@ -33,5 +35,7 @@ export interface Queryable {
 }
 
 export function inTransaction(c: SqlClient): Queryable {
-  return { query: async <R>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params)).rows };
+  return {
+    query: async <R>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params)).rows,
+  };
 }

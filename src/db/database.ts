@@ -3,8 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type pg from 'pg';
 import type { Dialect, SqlClient } from './client.ts';
-import { PGliteClient, PGlitePool } from './pglite-pool.ts';
 import { createPgPool, PgClient } from './pg-pool.ts';
+import { type PGliteClient, PGlitePool } from './pglite-pool.ts';
 
 export interface DatabaseOptions {
   /** PostgreSQL server URL; when absent the embedded PGlite is used. */

@@ -1,7 +1,7 @@
 import { type Migration, Migrator } from 'kysely';
-import type { Database } from './database.ts';
-import { fhirMigrations } from '../fhir/migrations.ts';
 import { authMigrations } from '../auth/migrations.ts';
+import { fhirMigrations } from '../fhir/migrations.ts';
+import type { Database } from './database.ts';
 
 /**
  * Every module owns its migrations; this is the one ordered list. Names sort

@@ -1,7 +1,7 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStream } from 'pg-copy-streams';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { QueryResult, SqlClient } from './client.ts';
 
 // Sequences and counts are bigint; every value we keep fits in a JS number.

@@ -46,7 +46,10 @@ export class PGliteClient implements SqlClient {
     this.#onRelease = onRelease;
   }
 
-  async query<R>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<R> & { command: string }> {
+  async query<R>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<QueryResult<R> & { command: string }> {
     const res = await this.#db.query<R>(sql, params as unknown[]);
     return {
       rows: res.rows,

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type SqlClient } from '../db/client.ts';
+import { FhirError, type OutcomeIssue } from './outcome.ts';
+import { forEachReference } from './references.ts';
+import type { FhirResource } from './resource-row.ts';
+import { type Bundle, type BundleEntry, searchIds } from './search/execute.ts';
+import { parseSearch } from './search/parse.ts';
 import type { FhirStore } from './store.ts';
 import { assertId, assertType, assertValid } from './store.ts';
-import { FhirError, type OutcomeIssue } from './outcome.ts';
-import type { FhirResource } from './resource-row.ts';
-import { forEachReference } from './references.ts';
-import { parseSearch } from './search/parse.ts';
-import { type Bundle, type BundleEntry, searchIds } from './search/execute.ts';
 
 interface RequestEntry {
   index: number;
@@ -30,15 +30,30 @@ function parseEntries(bundle: any): RequestEntry[] {
     const method = e?.request?.method;
     const url = e?.request?.url;
     if (!['GET', 'POST', 'PUT', 'DELETE'].includes(method)) {
-      issues.push({ severity: 'error', code: 'required', diagnostics: `${at}.request.method must be GET, POST, PUT or DELETE`, expression: [`${at}.request.method`] });
+      issues.push({
+        severity: 'error',
+        code: 'required',
+        diagnostics: `${at}.request.method must be GET, POST, PUT or DELETE`,
+        expression: [`${at}.request.method`],
+      });
       return;
     }
     if (typeof url !== 'string' || url === '') {
-      issues.push({ severity: 'error', code: 'required', diagnostics: `${at}.request.url is required (e.g. "Patient" for POST, "Patient/123" for PUT)`, expression: [`${at}.request.url`] });
+      issues.push({
+        severity: 'error',
+        code: 'required',
+        diagnostics: `${at}.request.url is required (e.g. "Patient" for POST, "Patient/123" for PUT)`,
+        expression: [`${at}.request.url`],
+      });
       return;
     }
     if ((method === 'POST' || method === 'PUT') && (e.resource === null || typeof e.resource !== 'object')) {
-      issues.push({ severity: 'error', code: 'required', diagnostics: `${at}.resource is required for ${method}`, expression: [`${at}.resource`] });
+      issues.push({
+        severity: 'error',
+        code: 'required',
+        diagnostics: `${at}.resource is required for ${method}`,
+        expression: [`${at}.resource`],
+      });
       return;
     }
     entries.push({
@@ -62,7 +77,12 @@ function splitUrl(url: string): { type: string; id?: string; query?: URLSearchPa
 }
 
 /** Resolves a conditional URL (`Patient?identifier=x`) to the ids it matches. */
-async function matchConditional(c: SqlClient, type: string, query: URLSearchParams, limit = 2): Promise<string[]> {
+async function matchConditional(
+  c: SqlClient,
+  type: string,
+  query: URLSearchParams,
+  limit = 2,
+): Promise<string[]> {
   const req = parseSearch(type, query.entries());
   return searchIds(inTransaction(c), req, limit);
 }
@@ -80,7 +100,12 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
     if (id) assertId(id, `Bundle.entry[${e.index}].request.url id`);
     if (e.resource) assertValid(e.resource, `Bundle.entry[${e.index}].resource`);
     if (e.resource && e.resource.resourceType !== type && e.method !== 'GET') {
-      throw new FhirError(400, `Bundle.entry[${e.index}]: request.url names ${type} but the resource is a ${e.resource.resourceType}`, 'invalid', `Bundle.entry[${e.index}].request.url`);
+      throw new FhirError(
+        400,
+        `Bundle.entry[${e.index}]: request.url names ${type} but the resource is a ${e.resource.resourceType}`,
+        'invalid',
+        `Bundle.entry[${e.index}].request.url`,
+      );
     }
   }
   const responses = new Map<number, BundleEntry>();
@@ -95,7 +120,12 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
         let target: string = randomUUID();
         if (e.ifNoneExist) {
           const found = await matchConditional(c, type, new URLSearchParams(e.ifNoneExist));
-          if (found.length > 1) throw new FhirError(412, `Bundle.entry[${e.index}].request.ifNoneExist matched ${found.length} ${type} resources; make the criteria specific to one`, 'multiple-matches');
+          if (found.length > 1)
+            throw new FhirError(
+              412,
+              `Bundle.entry[${e.index}].request.ifNoneExist matched ${found.length} ${type} resources; make the criteria specific to one`,
+              'multiple-matches',
+            );
           if (found.length === 1) {
             target = found[0];
             skip.add(e.index);
@@ -106,9 +136,20 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
         if (id) ids.set(e.index, id);
         else if (query) {
           const found = await matchConditional(c, type, query);
-          if (found.length > 1) throw new FhirError(412, `Bundle.entry[${e.index}]: conditional update ${e.url} matched ${found.length} resources; make it match one`, 'multiple-matches');
+          if (found.length > 1)
+            throw new FhirError(
+              412,
+              `Bundle.entry[${e.index}]: conditional update ${e.url} matched ${found.length} resources; make it match one`,
+              'multiple-matches',
+            );
           ids.set(e.index, found[0] ?? e.resource?.id ?? randomUUID());
-        } else throw new FhirError(400, `Bundle.entry[${e.index}]: PUT needs Type/id or Type?criteria in request.url`, 'invalid', `Bundle.entry[${e.index}].request.url`);
+        } else
+          throw new FhirError(
+            400,
+            `Bundle.entry[${e.index}]: PUT needs Type/id or Type?criteria in request.url`,
+            'invalid',
+            `Bundle.entry[${e.index}].request.url`,
+          );
       }
       const target = ids.get(e.index);
       if (e.fullUrl && target) fullUrls.set(e.fullUrl, `${type}/${target}`);
@@ -126,13 +167,23 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
         if (mapped) {
           r.reference = mapped;
         } else if (r.reference.startsWith('urn:uuid:') || r.reference.startsWith('urn:oid:')) {
-          missing.push({ severity: 'error', code: 'not-found', diagnostics: `${at} refers to ${r.reference}, which is not the fullUrl of any entry in this transaction; add that entry or refer to an existing resource as Type/id`, expression: [at] });
+          missing.push({
+            severity: 'error',
+            code: 'not-found',
+            diagnostics: `${at} refers to ${r.reference}, which is not the fullUrl of any entry in this transaction; add that entry or refer to an existing resource as Type/id`,
+            expression: [at],
+          });
         } else if (/^[A-Z][A-Za-z]+\?/.test(r.reference)) {
           const [type, qs] = r.reference.split('?', 2);
           assertType(type);
           const found = await matchConditional(c, type, new URLSearchParams(qs));
           if (found.length !== 1) {
-            missing.push({ severity: 'error', code: found.length ? 'multiple-matches' : 'not-found', diagnostics: `${at}: conditional reference ${r.reference} matched ${found.length} resources; it must match exactly one`, expression: [at] });
+            missing.push({
+              severity: 'error',
+              code: found.length ? 'multiple-matches' : 'not-found',
+              diagnostics: `${at}: conditional reference ${r.reference} matched ${found.length} resources; it must match exactly one`,
+              expression: [at],
+            });
           } else r.reference = `${type}/${found[0]}`;
         } else if (/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(r.reference)) {
           existenceChecks.push({ key: r.reference, at });
@@ -150,7 +201,13 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
       );
       const found = new Set(rows.map((r) => r.key));
       for (const x of toCheck) {
-        if (!found.has(x.key)) missing.push({ severity: 'error', code: 'not-found', diagnostics: `${x.at} refers to ${x.key}, which does not exist; create it first or include it in the transaction`, expression: [x.at] });
+        if (!found.has(x.key))
+          missing.push({
+            severity: 'error',
+            code: 'not-found',
+            diagnostics: `${x.at} refers to ${x.key}, which does not exist; create it first or include it in the transaction`,
+            expression: [x.at],
+          });
       }
     }
     if (missing.length) throw new FhirError(400, missing);
@@ -167,16 +224,36 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
   };
 }
 
-async function executeEntry(store: FhirStore, c: SqlClient, e: RequestEntry, id: string | undefined, existing: boolean, base: string): Promise<BundleEntry> {
+async function executeEntry(
+  store: FhirStore,
+  c: SqlClient,
+  e: RequestEntry,
+  id: string | undefined,
+  existing: boolean,
+  base: string,
+): Promise<BundleEntry> {
   const { type, id: urlId, query } = splitUrl(e.url);
   switch (e.method) {
     case 'POST':
     case 'PUT': {
       if (existing) {
-        const { rows } = await c.query<{ content: FhirResource }>('SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = $2', [type, id]);
-        return { response: { status: '200 OK', location: `${type}/${id}/_history/${rows[0].content.meta?.versionId}` }, resource: rows[0].content };
+        const { rows } = await c.query<{ content: FhirResource }>(
+          'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = $2',
+          [type, id],
+        );
+        return {
+          response: {
+            status: '200 OK',
+            location: `${type}/${id}/_history/${rows[0].content.meta?.versionId}`,
+          },
+          resource: rows[0].content,
+        };
       }
-      const res = await store.writeIn(c, { ...e.resource!, id }, { mode: e.method === 'POST' ? 'create' : 'update', ifMatch: e.ifMatch });
+      const res = await store.writeIn(
+        c,
+        { ...e.resource!, id },
+        { mode: e.method === 'POST' ? 'create' : 'update', ifMatch: e.ifMatch },
+      );
       const vid = res.resource.meta!.versionId;
       return {
         fullUrl: `${base}/${type}/${id}`,
@@ -196,15 +273,26 @@ async function executeEntry(store: FhirStore, c: SqlClient, e: RequestEntry, id:
     }
     case 'GET': {
       if (urlId) {
-        const { rows } = await c.query<{ content: FhirResource; deleted: boolean }>('SELECT content, deleted FROM fhir_resource WHERE resource_type = $1 AND id = $2', [type, urlId]);
+        const { rows } = await c.query<{ content: FhirResource; deleted: boolean }>(
+          'SELECT content, deleted FROM fhir_resource WHERE resource_type = $1 AND id = $2',
+          [type, urlId],
+        );
         if (!rows[0] || rows[0].deleted) return { response: { status: '404 Not Found' } };
         return { resource: rows[0].content, response: { status: '200 OK' } };
       }
       const req = parseSearch(type, (query ?? new URLSearchParams()).entries());
       const ids = await searchIds(inTransaction(c), req, req.count);
-      const { rows } = await c.query<{ content: FhirResource }>('SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])', [type, ids]);
+      const { rows } = await c.query<{ content: FhirResource }>(
+        'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])',
+        [type, ids],
+      );
       return {
-        resource: { resourceType: 'Bundle', type: 'searchset', total: rows.length, entry: rows.map((r) => ({ resource: r.content, search: { mode: 'match' } })) },
+        resource: {
+          resourceType: 'Bundle',
+          type: 'searchset',
+          total: rows.length,
+          entry: rows.map((r) => ({ resource: r.content, search: { mode: 'match' } })),
+        },
         response: { status: '200 OK' },
       };
     }
@@ -224,14 +312,31 @@ export async function processBatch(store: FhirStore, bundle: any, base: string):
       const issues = fe.issues.map((iss) => ({
         ...iss,
         diagnostics: iss.diagnostics.replaceAll('Bundle.entry[0]', `Bundle.entry[${i}]`),
-        ...(iss.expression ? { expression: iss.expression.map((x) => x.replaceAll('Bundle.entry[0]', `Bundle.entry[${i}]`)) } : {}),
+        ...(iss.expression
+          ? { expression: iss.expression.map((x) => x.replaceAll('Bundle.entry[0]', `Bundle.entry[${i}]`)) }
+          : {}),
       }));
-      out.push({ response: { status: `${fe.status} ${statusText(fe.status)}`, outcome: { resourceType: 'OperationOutcome', issue: issues } } });
+      out.push({
+        response: {
+          status: `${fe.status} ${statusText(fe.status)}`,
+          outcome: { resourceType: 'OperationOutcome', issue: issues },
+        },
+      });
     }
   }
   return { resourceType: 'Bundle', type: 'batch-response', entry: out };
 }
 
 function statusText(status: number): string {
-  return { 400: 'Bad Request', 404: 'Not Found', 409: 'Conflict', 410: 'Gone', 412: 'Precondition Failed', 422: 'Unprocessable Entity', 500: 'Internal Server Error' }[status] ?? '';
+  return (
+    {
+      400: 'Bad Request',
+      404: 'Not Found',
+      409: 'Conflict',
+      410: 'Gone',
+      412: 'Precondition Failed',
+      422: 'Unprocessable Entity',
+      500: 'Internal Server Error',
+    }[status] ?? ''
+  );
 }

@@ -26,10 +26,13 @@ export function capabilityStatement(base: string, version: string, now: Date): R
       {
         mode: 'server',
         security: {
-          description: 'Every request needs Authorization: Bearer <token> (create one with `outreach token create`).',
+          description:
+            'Every request needs Authorization: Bearer <token> (create one with `outreach token create`).',
         },
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
-        operation: [{ name: 'import', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/import' }],
+        operation: [
+          { name: 'import', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/import' },
+        ],
         resource: RESOURCE_TYPES.map((type) => {
           const params = [...searchParamsOf(type).values()];
           return {
@@ -40,15 +43,35 @@ export function capabilityStatement(base: string, version: string, now: Date): R
             conditionalCreate: true,
             conditionalUpdate: true,
             conditionalDelete: 'not-supported',
-            interaction: ['read', 'vread', 'update', 'delete', 'history-instance', 'history-type', 'create', 'search-type'].map((code) => ({ code })),
+            interaction: [
+              'read',
+              'vread',
+              'update',
+              'delete',
+              'history-instance',
+              'history-type',
+              'create',
+              'search-type',
+            ].map((code) => ({ code })),
             searchInclude: params.filter((p) => p.kind === 'reference').map((p) => `${type}:${p.name}`),
             searchParam: [
               { name: '_id', type: 'token' },
               { name: '_lastUpdated', type: 'date' },
-              ...params.map((p) => ({ name: p.name, type: KIND_TO_TYPE[p.kind], documentation: `path: ${p.paths.join(' | ')}` })),
+              ...params.map((p) => ({
+                name: p.name,
+                type: KIND_TO_TYPE[p.kind],
+                documentation: `path: ${p.paths.join(' | ')}`,
+              })),
             ],
             ...(type === 'Patient'
-              ? { operation: [{ name: 'everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }] }
+              ? {
+                  operation: [
+                    {
+                      name: 'everything',
+                      definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+                    },
+                  ],
+                }
               : {}),
           };
         }),

@@ -15,7 +15,12 @@ export const ChangeSchema = z.object({
 });
 
 export const ChangesQuery = z.object({
-  after: z.coerce.number().int().min(0).default(0).describe('Return changes with seq greater than this (your cursor)'),
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Return changes with seq greater than this (your cursor)'),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
 });
 

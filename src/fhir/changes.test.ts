@@ -65,7 +65,12 @@ describe('change feed', () => {
     await expect(failing.drain()).rejects.toThrow('consumer crashed');
     await failing.stop();
     const resumed: number[] = [];
-    const again = env.feed.subscribe({ consumer: 'test-consumer', async handle(c) { resumed.push(...c.map((x) => x.seq)); } });
+    const again = env.feed.subscribe({
+      consumer: 'test-consumer',
+      async handle(c) {
+        resumed.push(...c.map((x) => x.seq));
+      },
+    });
     await again.drain();
     await again.stop();
     expect(attempts).toBe(1);

@@ -63,15 +63,13 @@ const toChange = (r: ChangeRow): Change => ({
   at: new Date(r.at).toISOString(),
 });
 
-export async function readChanges(
-  db: Database | SqlClient,
-  after: number,
-  limit: number,
-): Promise<Change[]> {
+export async function readChanges(db: Database | SqlClient, after: number, limit: number): Promise<Change[]> {
   const sql = `SELECT seq, resource_type, id, version_id, patient_id, operation, at
                FROM fhir_change WHERE seq > $1 ORDER BY seq LIMIT $2`;
   const rows =
-    'transaction' in db ? await db.query<ChangeRow>(sql, [after, limit]) : (await db.query<ChangeRow>(sql, [after, limit])).rows;
+    'transaction' in db
+      ? await db.query<ChangeRow>(sql, [after, limit])
+      : (await db.query<ChangeRow>(sql, [after, limit])).rows;
   return rows.map(toChange);
 }
 

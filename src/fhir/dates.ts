@@ -24,8 +24,10 @@ export function parseDateRange(value: string): DateRange | undefined {
   const day = Number(d);
   if (day < 1 || day > 31) return undefined;
   if (h === undefined) return span(Date.UTC(year, month, day), Date.UTC(year, month, day + 1));
-  const offsetMin = tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) : 0;
-  const base = Date.UTC(year, month, day, Number(h), Number(mi), s === undefined ? 0 : Number(s)) - offsetMin * 60_000;
+  const offsetMin =
+    tz && tz !== 'Z' ? (tz[0] === '-' ? -1 : 1) * (Number(tz.slice(1, 3)) * 60 + Number(tz.slice(4, 6))) : 0;
+  const base =
+    Date.UTC(year, month, day, Number(h), Number(mi), s === undefined ? 0 : Number(s)) - offsetMin * 60_000;
   if (Number.isNaN(base)) return undefined;
   if (s === undefined) return span(base, base + 60_000);
   if (frac === undefined) return span(base, base + 1000);

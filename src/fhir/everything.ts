@@ -50,7 +50,8 @@ export async function patientEverything(
   const wanted = [...refs].filter((r) => !opts.types?.length || opts.types.includes(r.split('/')[0]));
   const referenced = opts.offset === 0 ? await readByKeys(db, wanted) : [];
   const link = [{ relation: 'self', url: pageUrl(base, id, opts, opts.offset) }];
-  if (opts.offset + rows.length < n) link.push({ relation: 'next', url: pageUrl(base, id, opts, opts.offset + opts.count) });
+  if (opts.offset + rows.length < n)
+    link.push({ relation: 'next', url: pageUrl(base, id, opts, opts.offset + opts.count) });
   const entry = [...rows, ...referenced].map(({ content }) => ({
     fullUrl: `${base}/${content.resourceType}/${content.id}`,
     resource: content,
@@ -59,7 +60,12 @@ export async function patientEverything(
   return { resourceType: 'Bundle', type: 'searchset', total: n, link, entry };
 }
 
-function pageUrl(base: string, id: string, opts: { types?: string[]; since?: string; count: number }, offset: number): string {
+function pageUrl(
+  base: string,
+  id: string,
+  opts: { types?: string[]; since?: string; count: number },
+  offset: number,
+): string {
   const qs = new URLSearchParams();
   if (opts.types?.length) qs.set('_type', opts.types.join(','));
   if (opts.since) qs.set('_since', opts.since);

@@ -1,4 +1,4 @@
-import { parseDateRange, MAX_TIME, MIN_TIME } from './dates.ts';
+import { MAX_TIME, MIN_TIME, parseDateRange } from './dates.ts';
 import { compartmentStepsByType, type PathStep, searchParamsOf } from './search-params.ts';
 
 /** Everything the search index keeps of one resource. */
@@ -22,7 +22,11 @@ export function collect(root: Json, steps: PathStep[]): Json[] {
       if (node === null || typeof node !== 'object') continue;
       if (step.choice) {
         for (const key in node) {
-          if (key.length > step.name.length && key.startsWith(step.name) && isUpper(key.charCodeAt(step.name.length))) {
+          if (
+            key.length > step.name.length &&
+            key.startsWith(step.name) &&
+            isUpper(key.charCodeAt(step.name.length))
+          ) {
             push(next, node[key], step);
           }
         }
@@ -47,7 +51,10 @@ function push(out: Json[], v: Json, step: PathStep): void {
 }
 
 function keep(v: Json, step: PathStep): boolean {
-  return !step.filter || (v !== null && typeof v === 'object' && String(v[step.filter.field]) === step.filter.value);
+  return (
+    !step.filter ||
+    (v !== null && typeof v === 'object' && String(v[step.filter.field]) === step.filter.value)
+  );
 }
 
 /** Lower case, diacritics folded (å→a, é→e), whitespace collapsed: FHIR string matching. */
@@ -74,7 +81,7 @@ export function extractIndex(resource: Json): IndexEntries {
       for (const v of collect(resource, steps)) addValue(out, param.name, param.kind, v);
     }
   }
-  out.patientId = type === 'Patient' ? resource.id ?? null : compartmentPatient(resource);
+  out.patientId = type === 'Patient' ? (resource.id ?? null) : compartmentPatient(resource);
   if (out.tokens.length > 1) out.tokens = [...new Set(out.tokens)];
   return out;
 }
@@ -109,7 +116,12 @@ function addValue(out: IndexEntries, param: string, kind: string, v: Json): void
     case 'number':
       if (typeof v === 'number') out.quantities.push({ param, value: v, system: null, code: null });
       else if (v && typeof v.value === 'number') {
-        out.quantities.push({ param, value: v.value, system: v.system ?? null, code: v.code ?? v.unit ?? null });
+        out.quantities.push({
+          param,
+          value: v.value,
+          system: v.system ?? null,
+          code: v.code ?? v.unit ?? null,
+        });
       }
       return;
     case 'uri':
@@ -126,7 +138,7 @@ function addToken(tokens: string[], param: string, v: Json): void {
   } else if (v && typeof v === 'object') {
     if (Array.isArray(v.coding)) {
       for (const c of v.coding) addCode(tokens, param, c.system, c.code);
-    } else if (typeof v.code === 'string' || typeof v.system === 'string' && typeof v.code === 'string') {
+    } else if (typeof v.code === 'string' || (typeof v.system === 'string' && typeof v.code === 'string')) {
       addCode(tokens, param, v.system, v.code);
     } else if (typeof v.value === 'string') {
       // Identifier (system|value) or ContactPoint (value; e-mail addresses compare case-insensitively).
@@ -149,10 +161,24 @@ function addString(strings: IndexEntries['strings'], param: string, v: Json): vo
   }
   if (!v || typeof v !== 'object') return;
   // HumanName and Address: every part is searchable on its own.
-  for (const key of ['text', 'family', 'given', 'prefix', 'suffix', 'line', 'city', 'district', 'state', 'postalCode', 'country']) {
+  for (const key of [
+    'text',
+    'family',
+    'given',
+    'prefix',
+    'suffix',
+    'line',
+    'city',
+    'district',
+    'state',
+    'postalCode',
+    'country',
+  ]) {
     const part = v[key];
     if (typeof part === 'string') strings.push({ param, value: normalizeString(part), raw: part });
-    else if (Array.isArray(part)) for (const p of part) if (typeof p === 'string') strings.push({ param, value: normalizeString(p), raw: p });
+    else if (Array.isArray(part))
+      for (const p of part)
+        if (typeof p === 'string') strings.push({ param, value: normalizeString(p), raw: p });
   }
 }
 

@@ -22,8 +22,12 @@ export const fhirMigrations: Record<string, Migration> = {
           content jsonb,
           PRIMARY KEY (resource_type, id)
         )`.execute(db);
-      await sql`CREATE INDEX fhir_resource_patient ON fhir_resource (patient_id, resource_type) WHERE patient_id IS NOT NULL`.execute(db);
-      await sql`CREATE INDEX fhir_resource_updated ON fhir_resource (resource_type, last_updated)`.execute(db);
+      await sql`CREATE INDEX fhir_resource_patient ON fhir_resource (patient_id, resource_type) WHERE patient_id IS NOT NULL`.execute(
+        db,
+      );
+      await sql`CREATE INDEX fhir_resource_updated ON fhir_resource (resource_type, last_updated)`.execute(
+        db,
+      );
       await sql`CREATE INDEX fhir_resource_tokens ON fhir_resource USING gin (tokens)`.execute(db);
       await sql`
         CREATE TABLE fhir_history (
@@ -44,7 +48,9 @@ export const fhirMigrations: Record<string, Migration> = {
           value text NOT NULL,
           raw text NOT NULL
         )`.execute(db);
-      await sql`CREATE INDEX fhir_string_search ON fhir_string (resource_type, param, value text_pattern_ops)`.execute(db);
+      await sql`CREATE INDEX fhir_string_search ON fhir_string (resource_type, param, value text_pattern_ops)`.execute(
+        db,
+      );
       await sql`CREATE INDEX fhir_string_owner ON fhir_string (resource_type, id)`.execute(db);
       await sql`
         CREATE TABLE fhir_date (
@@ -96,7 +102,16 @@ export const fhirMigrations: Record<string, Migration> = {
         )`.execute(db);
     },
     async down(db: Kysely<any>) {
-      for (const t of ['fhir_import_job', 'change_cursor', 'fhir_change', 'fhir_quantity', 'fhir_date', 'fhir_string', 'fhir_history', 'fhir_resource']) {
+      for (const t of [
+        'fhir_import_job',
+        'change_cursor',
+        'fhir_change',
+        'fhir_quantity',
+        'fhir_date',
+        'fhir_string',
+        'fhir_history',
+        'fhir_resource',
+      ]) {
         await sql`DROP TABLE IF EXISTS ${sql.table(t)}`.execute(db);
       }
     },

@@ -38,12 +38,28 @@ export interface OperationOutcome {
 export class FhirError extends Error {
   readonly status: number;
   readonly issues: OutcomeIssue[];
-  constructor(status: number, issues: OutcomeIssue[] | string, code: IssueCode = 'processing', expression?: string) {
+  constructor(
+    status: number,
+    issues: OutcomeIssue[] | string,
+    code: IssueCode = 'processing',
+    expression?: string,
+  ) {
     const list =
       typeof issues === 'string'
-        ? [{ severity: 'error' as const, code, diagnostics: issues, ...(expression ? { expression: [expression] } : {}) }]
+        ? [
+            {
+              severity: 'error' as const,
+              code,
+              diagnostics: issues,
+              ...(expression ? { expression: [expression] } : {}),
+            },
+          ]
         : issues;
-    super(list.map((i) => (i.expression?.length ? `${i.expression.join(', ')}: ` : '') + i.diagnostics).join('; '));
+    super(
+      list
+        .map((i) => (i.expression?.length ? `${i.expression.join(', ')}: ` : '') + i.diagnostics)
+        .join('; '),
+    );
     this.status = status;
     this.issues = list;
   }

@@ -8,7 +8,12 @@ export interface ResourceRow {
   content: any;
 }
 
-export type FhirResource = { resourceType: string; id?: string; meta?: Record<string, any>; [k: string]: any };
+export type FhirResource = {
+  resourceType: string;
+  id?: string;
+  meta?: Record<string, any>;
+  [k: string]: any;
+};
 
 export function isoTime(v: Date | string): string {
   return (v instanceof Date ? v : new Date(v)).toISOString();
@@ -43,4 +48,32 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 export function sameContent(a: FhirResource, b: FhirResource): boolean {
   return sameJson(withoutServerMeta(a), withoutServerMeta(b));
+}
+
+/**
+ * JSONB keeps keys in its own order (shortest first), so `resourceType`
+ * would come last. People read FHIR JSON with resourceType, id and meta
+ * first; this restores that order (the other keys keep theirs).
+ */
+export function presentable<T extends FhirResource>(r: T): T {
+  if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') return r;
+  const { resourceType, id, meta, ...rest } = r;
+  return {
+    resourceType,
+    ...(id !== undefined ? { id } : {}),
+    ...(meta !== undefined ? { meta } : {}),
+    ...rest,
+  } as T;
+}
+
+/** presentable() for a response body: a resource, or a Bundle and its entries' resources. */
+export function presentableBody(body: any): any {
+  if (!body || typeof body !== 'object' || typeof body.resourceType !== 'string') return body;
+  if (body.resourceType === 'Bundle' && Array.isArray(body.entry)) {
+    return presentable({
+      ...body,
+      entry: body.entry.map((e: any) => (e?.resource ? { ...e, resource: presentableBody(e.resource) } : e)),
+    });
+  }
+  return presentable(body);
 }

@@ -4,7 +4,7 @@ import { capabilityStatement } from './capability.ts';
 import { conditionalCreate, conditionalUpdate } from './conditional.ts';
 import { patientEverything } from './everything.ts';
 import { FhirError, information } from './outcome.ts';
-import type { FhirResource } from './resource-row.ts';
+import { type FhirResource, presentableBody } from './resource-row.ts';
 import { search } from './search/execute.ts';
 import { parseSearch } from './search/parse.ts';
 import { assertId, assertType, type FhirStore, type WriteResult } from './store.ts';
@@ -29,7 +29,13 @@ function queryPairs(req: FastifyRequest): [string, string][] {
 
 const lenient = (req: FastifyRequest) => /handling=lenient/.test(String(req.headers.prefer ?? ''));
 
-function sendResource(reply: FastifyReply, req: FastifyRequest, status: number, r: FhirResource, base: string): FastifyReply {
+function sendResource(
+  reply: FastifyReply,
+  req: FastifyRequest,
+  status: number,
+  r: FhirResource,
+  base: string,
+): FastifyReply {
   const vid = r.meta?.versionId;
   if (vid) void reply.header('ETag', `W/"${vid}"`);
   if (r.meta?.lastUpdated) void reply.header('Last-Modified', new Date(r.meta.lastUpdated).toUTCString());
@@ -37,7 +43,10 @@ function sendResource(reply: FastifyReply, req: FastifyRequest, status: number, 
   const prefer = String(req.headers.prefer ?? '');
   if (/return=minimal/.test(prefer)) return reply.status(status).send();
   if (/return=OperationOutcome/.test(prefer)) {
-    return reply.status(status).type(FHIR_JSON).send(information(`${r.resourceType}/${r.id} version ${vid}`));
+    return reply
+      .status(status)
+      .type(FHIR_JSON)
+      .send(information(`${r.resourceType}/${r.id} version ${vid}`));
   }
   return reply.status(status).type(FHIR_JSON).send(r);
 }
@@ -55,6 +64,10 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
   const { store } = opts;
   const base = (req: FastifyRequest) => fhirBase(req, opts.baseUrl);
 
+  app.addHook('preSerialization', async (req, _reply, payload) =>
+    req.url.startsWith(FHIR_PREFIX) ? presentableBody(payload) : payload,
+  );
+
   app.get(`${FHIR_PREFIX}/metadata`, async (req, reply) =>
     reply.type(FHIR_JSON).send(capabilityStatement(base(req), opts.version, store.clock.now())),
   );
@@ -62,14 +75,28 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
   app.post(FHIR_PREFIX, async (req, reply) => {
     const bundle = bodyResource(req) as any;
     if (bundle?.resourceType !== 'Bundle') {
-      throw new FhirError(400, `POST ${FHIR_PREFIX} takes a Bundle of type transaction or batch, not ${bundle?.resourceType ?? 'a non-resource'}`, 'invalid', 'resourceType');
+      throw new FhirError(
+        400,
+        `POST ${FHIR_PREFIX} takes a Bundle of type transaction or batch, not ${bundle?.resourceType ?? 'a non-resource'}`,
+        'invalid',
+        'resourceType',
+      );
     }
-    if (bundle.type === 'transaction') return reply.type(FHIR_JSON).send(await processTransaction(store, bundle, base(req)));
-    if (bundle.type === 'batch') return reply.type(FHIR_JSON).send(await processBatch(store, bundle, base(req)));
-    throw new FhirError(400, `Bundle.type '${bundle.type}' cannot be posted here; use 'transaction' (all or nothing) or 'batch' (each entry alone), or load collections with $import`, 'invalid', 'Bundle.type');
+    if (bundle.type === 'transaction')
+      return reply.type(FHIR_JSON).send(await processTransaction(store, bundle, base(req)));
+    if (bundle.type === 'batch')
+      return reply.type(FHIR_JSON).send(await processBatch(store, bundle, base(req)));
+    throw new FhirError(
+      400,
+      `Bundle.type '${bundle.type}' cannot be posted here; use 'transaction' (all or nothing) or 'batch' (each entry alone), or load collections with $import`,
+      'invalid',
+      'Bundle.type',
+    );
   });
 
-  app.get(`${FHIR_PREFIX}/_history`, async (req, reply) => reply.type(FHIR_JSON).send(await history(req, {})));
+  app.get(`${FHIR_PREFIX}/_history`, async (req, reply) =>
+    reply.type(FHIR_JSON).send(await history(req, {})),
+  );
 
   app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, async (req, reply) => {
     assertType(req.params.type);
@@ -91,10 +118,18 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     assertType(type);
     const resource = bodyResource(req) as FhirResource;
     if (resource?.resourceType !== type) {
-      throw new FhirError(400, `the body is ${resource?.resourceType ? `a ${resource.resourceType}` : 'not a FHIR resource'} but the URL names ${type}; POST it to ${FHIR_PREFIX}/${resource?.resourceType ?? type}`, 'invalid', 'resourceType');
+      throw new FhirError(
+        400,
+        `the body is ${resource?.resourceType ? `a ${resource.resourceType}` : 'not a FHIR resource'} but the URL names ${type}; POST it to ${FHIR_PREFIX}/${resource?.resourceType ?? type}`,
+        'invalid',
+        'resourceType',
+      );
     }
     const ifNoneExist = req.headers['if-none-exist'];
-    const result = typeof ifNoneExist === 'string' ? await conditionalCreate(store, resource, ifNoneExist) : await store.create(resource);
+    const result =
+      typeof ifNoneExist === 'string'
+        ? await conditionalCreate(store, resource, ifNoneExist)
+        : await store.create(resource);
     return sendResource(reply, req, result.outcome === 'created' ? 201 : 200, result.resource, base(req));
   });
 
@@ -102,7 +137,13 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     const { type } = req.params;
     const query = new URLSearchParams(queryPairs(req));
     const ifMatch = req.headers['if-match'];
-    const result = await conditionalUpdate(store, type, query, bodyResource(req), typeof ifMatch === 'string' ? ifMatch : undefined);
+    const result = await conditionalUpdate(
+      store,
+      type,
+      query,
+      bodyResource(req),
+      typeof ifMatch === 'string' ? ifMatch : undefined,
+    );
     return sendResource(reply, req, writeStatus(result), result.resource, base(req));
   });
 
@@ -130,7 +171,12 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
 
   app.put<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, async (req, reply) => {
     const ifMatch = req.headers['if-match'];
-    const result = await store.update(req.params.type, req.params.id, bodyResource(req), typeof ifMatch === 'string' ? ifMatch : undefined);
+    const result = await store.update(
+      req.params.type,
+      req.params.id,
+      bodyResource(req),
+      typeof ifMatch === 'string' ? ifMatch : undefined,
+    );
     return sendResource(reply, req, writeStatus(result), result.resource, base(req));
   });
 
@@ -138,22 +184,36 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     assertId(req.params.id);
     const result = await store.delete(req.params.type, req.params.id);
     if (result.versionId) void reply.header('ETag', `W/"${result.versionId}"`);
-    return reply.status(result.deleted ? 200 : 200).type(FHIR_JSON).send(
-      information(result.deleted ? `${req.params.type}/${req.params.id} deleted` : `${req.params.type}/${req.params.id} did not exist or was already deleted`),
-    );
+    return reply
+      .status(result.deleted ? 200 : 200)
+      .type(FHIR_JSON)
+      .send(
+        information(
+          result.deleted
+            ? `${req.params.type}/${req.params.id} deleted`
+            : `${req.params.type}/${req.params.id} did not exist or was already deleted`,
+        ),
+      );
   });
 
-  app.get<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id/_history`, async (req, reply) => {
-    assertType(req.params.type);
-    const bundle = await history(req, { type: req.params.type, id: req.params.id });
-    if (bundle.total === 0) throw new FhirError(404, `${req.params.type}/${req.params.id} has never existed`, 'not-found');
-    return reply.type(FHIR_JSON).send(bundle);
-  });
+  app.get<{ Params: { type: string; id: string } }>(
+    `${FHIR_PREFIX}/:type/:id/_history`,
+    async (req, reply) => {
+      assertType(req.params.type);
+      const bundle = await history(req, { type: req.params.type, id: req.params.id });
+      if (bundle.total === 0)
+        throw new FhirError(404, `${req.params.type}/${req.params.id} has never existed`, 'not-found');
+      return reply.type(FHIR_JSON).send(bundle);
+    },
+  );
 
-  app.get<{ Params: { type: string; id: string; vid: string } }>(`${FHIR_PREFIX}/:type/:id/_history/:vid`, async (req, reply) => {
-    const r = await store.vread(req.params.type, req.params.id, req.params.vid);
-    return sendResource(reply, req, 200, r, base(req));
-  });
+  app.get<{ Params: { type: string; id: string; vid: string } }>(
+    `${FHIR_PREFIX}/:type/:id/_history/:vid`,
+    async (req, reply) => {
+      const r = await store.vread(req.params.type, req.params.id, req.params.vid);
+      return sendResource(reply, req, 200, r, base(req));
+    },
+  );
 
   async function history(req: FastifyRequest, where: { type?: string; id?: string }) {
     const q = new URLSearchParams(queryPairs(req));
@@ -161,7 +221,12 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     const offset = Math.max(Number(q.get('_offset') ?? 0) || 0, 0);
     const since = q.get('_since') ?? undefined;
     if (since && Number.isNaN(Date.parse(since))) {
-      throw new FhirError(400, `_since=${since} is not an instant; use e.g. 2024-01-01T00:00:00Z`, 'invalid', '_since');
+      throw new FhirError(
+        400,
+        `_since=${since} is not an instant; use e.g. 2024-01-01T00:00:00Z`,
+        'invalid',
+        '_since',
+      );
     }
     const { entries, total } = await store.history({ ...where, since, count, offset });
     const b = base(req);
@@ -181,7 +246,11 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
         fullUrl: `${b}/${e.type}/${e.id}`,
         ...(e.resource ? { resource: e.resource } : {}),
         request: { method: e.method, url: e.method === 'POST' ? e.type : `${e.type}/${e.id}` },
-        response: { status: e.deleted ? '204' : e.method === 'POST' ? '201' : '200', etag: `W/"${e.versionId}"`, lastModified: e.lastUpdated },
+        response: {
+          status: e.deleted ? '204' : e.method === 'POST' ? '201' : '200',
+          etag: `W/"${e.versionId}"`,
+          lastModified: e.lastUpdated,
+        },
       })),
     };
   }

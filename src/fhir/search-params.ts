@@ -40,7 +40,12 @@ const TABLE: Record<string, Short[]> = {
     ['phone', 'token', 'telecom(system=phone)'],
     ['telecom', 'token', 'telecom'],
     ['language', 'token', 'communication.language'],
-    ['general-practitioner', 'reference', 'generalPractitioner', ['Practitioner', 'PractitionerRole', 'Organization']],
+    [
+      'general-practitioner',
+      'reference',
+      'generalPractitioner',
+      ['Practitioner', 'PractitionerRole', 'Organization'],
+    ],
     ['organization', 'reference', 'managingOrganization', ['Organization']],
     ['death-date', 'date', 'deceasedDateTime'],
   ],
@@ -267,8 +272,17 @@ const TABLE: Record<string, Short[]> = {
     ['type', 'token', 'type'],
     ['status', 'token', 'status'],
   ],
-  ImagingStudy: [...subjectParams(), ['identifier', 'token', 'identifier'], ['status', 'token', 'status'], ['started', 'date', 'started']],
-  Coverage: [['identifier', 'token', 'identifier'], ['status', 'token', 'status'], ['payor', 'reference', 'payor']],
+  ImagingStudy: [
+    ...subjectParams(),
+    ['identifier', 'token', 'identifier'],
+    ['status', 'token', 'status'],
+    ['started', 'date', 'started'],
+  ],
+  Coverage: [
+    ['identifier', 'token', 'identifier'],
+    ['status', 'token', 'status'],
+    ['payor', 'reference', 'payor'],
+  ],
 };
 
 /**
@@ -361,7 +375,8 @@ for (const [type, params] of Object.entries(TABLE)) {
   compiled.set(type, m);
 }
 for (const [type, path] of Object.entries(PATIENT_COMPARTMENT)) {
-  if (!compiled.has(type)) compiled.set(type, new Map([['patient', compile(['patient', 'reference', path, PATIENT])]]));
+  if (!compiled.has(type))
+    compiled.set(type, new Map([['patient', compile(['patient', 'reference', path, PATIENT])]]));
 }
 
 /** Search parameters of a type (excluding the common _id and _lastUpdated). */

@@ -3,12 +3,12 @@ import type { Clock } from '../config/clock.ts';
 import type { SqlClient } from '../db/client.ts';
 import type { Database } from '../db/database.ts';
 import { appendChanges, type ChangeFeed, type ChangeOperation } from './changes.ts';
+import { isResourceType } from './definitions.ts';
 import { extractIndex } from './index-extract.ts';
 import { deleteIndexRows, insertIndexRows } from './index-write.ts';
 import { FhirError, notFound } from './outcome.ts';
 import { type FhirResource, isoTime, type ResourceRow, sameContent } from './resource-row.ts';
 import { validateResource } from './validate.ts';
-import { isResourceType } from './definitions.ts';
 
 export interface WriteResult {
   resource: FhirResource;
@@ -29,13 +29,21 @@ const ID_RE = /^[A-Za-z0-9\-.]{1,64}$/;
 
 export function assertType(type: string): void {
   if (!isResourceType(type)) {
-    throw new FhirError(404, `'${type}' is not a FHIR R4 resource type; check the spelling and capitalisation (e.g. Patient, Observation)`, 'not-supported');
+    throw new FhirError(
+      404,
+      `'${type}' is not a FHIR R4 resource type; check the spelling and capitalisation (e.g. Patient, Observation)`,
+      'not-supported',
+    );
   }
 }
 
 export function assertId(id: string, where = 'id'): void {
   if (!ID_RE.test(id)) {
-    throw new FhirError(400, `${where} '${id}' is not a valid FHIR id: use 1–64 letters, digits, '-' or '.'`, 'invalid');
+    throw new FhirError(
+      400,
+      `${where} '${id}' is not a valid FHIR id: use 1–64 letters, digits, '-' or '.'`,
+      'invalid',
+    );
   }
 }
 
@@ -79,7 +87,11 @@ export class FhirStore {
     );
     if (!row) throw notFound(type, id);
     if (row.deleted) {
-      throw new FhirError(410, `${type}/${id} was deleted (version ${row.version_id}); its history is still readable at ${type}/${id}/_history`, 'deleted');
+      throw new FhirError(
+        410,
+        `${type}/${id} was deleted (version ${row.version_id}); its history is still readable at ${type}/${id}/_history`,
+        'deleted',
+      );
     }
     return row.content;
   }
@@ -93,8 +105,14 @@ export class FhirStore {
       [type, id, versionId],
     );
     const row = rows[0];
-    if (!row) throw new FhirError(404, `${type}/${id} has no version ${versionId}; list its versions at ${type}/${id}/_history`, 'not-found');
-    if (row.deleted) throw new FhirError(410, `version ${versionId} of ${type}/${id} is a deletion`, 'deleted');
+    if (!row)
+      throw new FhirError(
+        404,
+        `${type}/${id} has no version ${versionId}; list its versions at ${type}/${id}/_history`,
+        'not-found',
+      );
+    if (row.deleted)
+      throw new FhirError(410, `version ${versionId} of ${type}/${id} is a deletion`, 'deleted');
     return row.content;
   }
 
@@ -149,7 +167,9 @@ export class FhirStore {
     }
     await insertIndexRows(c, [{ type, id, index }]);
     const operation: ChangeOperation = existing && !existing.deleted ? 'update' : 'create';
-    await appendChanges(c, [{ resourceType: type, id, versionId: String(versionId), patient: index.patientId, operation, at: now }]);
+    await appendChanges(c, [
+      { resourceType: type, id, versionId: String(versionId), patient: index.patientId, operation, at: now },
+    ]);
     return { resource: stored, outcome: operation === 'create' ? 'created' : 'updated' };
   }
 
@@ -170,7 +190,14 @@ export class FhirStore {
       [type, id, versionId, now.toISOString()],
     );
     await appendChanges(c, [
-      { resourceType: type, id, versionId: String(versionId), patient: existing.patient_id, operation: 'delete', at: now },
+      {
+        resourceType: type,
+        id,
+        versionId: String(versionId),
+        patient: existing.patient_id,
+        operation: 'delete',
+        at: now,
+      },
     ]);
     return { deleted: true, versionId: String(versionId) };
   }
@@ -188,10 +215,20 @@ export class FhirStore {
     assertId(id);
     assertValid(resource);
     if (resource.resourceType !== type) {
-      throw new FhirError(400, `the body is a ${resource.resourceType} but the URL names ${type}; send a ${type} or PUT to ${resource.resourceType}/${id}`, 'invalid', 'resourceType');
+      throw new FhirError(
+        400,
+        `the body is a ${resource.resourceType} but the URL names ${type}; send a ${type} or PUT to ${resource.resourceType}/${id}`,
+        'invalid',
+        'resourceType',
+      );
     }
     if (resource.id !== id) {
-      throw new FhirError(400, `the body's id (${resource.id ?? 'missing'}) must equal the id in the URL (${id}); set "id": "${id}"`, 'invalid', `${type}.id`);
+      throw new FhirError(
+        400,
+        `the body's id (${resource.id ?? 'missing'}) must equal the id in the URL (${id}); set "id": "${id}"`,
+        'invalid',
+        `${type}.id`,
+      );
     }
     const result = await this.db.transaction((c) => this.writeIn(c, resource, { mode: 'update', ifMatch }));
     this.feed.notify();
@@ -205,7 +242,13 @@ export class FhirStore {
     return result;
   }
 
-  async history(opts: { type?: string; id?: string; since?: string; count: number; offset: number }): Promise<{ entries: HistoryEntry[]; total: number }> {
+  async history(opts: {
+    type?: string;
+    id?: string;
+    since?: string;
+    count: number;
+    offset: number;
+  }): Promise<{ entries: HistoryEntry[]; total: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (opts.type) {

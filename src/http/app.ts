@@ -8,10 +8,10 @@ import type { Clock } from '../config/clock.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { registerChangeRoutes } from '../fhir/changes-routes.ts';
+import { registerImportRoutes } from '../fhir/import/routes.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { registerImportRoutes } from '../fhir/import/routes.ts';
 import { errorHandler } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -37,19 +37,37 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
 
   // FHIR JSON and plain JSON: parsed here so malformed input becomes an OperationOutcome naming the position.
-  app.addContentTypeParser(['application/json', 'application/fhir+json'], { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(body as string));
-    } catch (err) {
-      done(new FhirError(400, `malformed JSON: ${(err as Error).message}; check the request body`, 'structure'), undefined);
-    }
-  });
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['application/json', 'application/fhir+json'],
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      if (body === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(body as string));
+      } catch (err) {
+        done(
+          new FhirError(
+            400,
+            `malformed JSON: ${(err as Error).message}; check the request body`,
+            'structure',
+          ),
+          undefined,
+        );
+      }
+    },
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Patient Outreach API', version: VERSION, description: 'The /api routes. The FHIR R4 API at /fhir/R4 is described by its CapabilityStatement (/fhir/R4/metadata).' },
+      info: {
+        title: 'Patient Outreach API',
+        version: VERSION,
+        description:
+          'The /api routes. The FHIR R4 API at /fhir/R4 is described by its CapabilityStatement (/fhir/R4/metadata).',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

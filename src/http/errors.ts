@@ -25,8 +25,18 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
     const issues =
       err instanceof FhirError
         ? err.issues
-        : [{ severity: 'error' as const, code, diagnostics: message, ...(fields ? { expression: fields } : {}) }];
-    void reply.status(status).type('application/fhir+json').send({ resourceType: 'OperationOutcome', issue: issues });
+        : [
+            {
+              severity: 'error' as const,
+              code,
+              diagnostics: message,
+              ...(fields ? { expression: fields } : {}),
+            },
+          ];
+    void reply
+      .status(status)
+      .type('application/fhir+json')
+      .send({ resourceType: 'OperationOutcome', issue: issues });
     return;
   }
   const problem: Record<string, unknown> = {
@@ -36,34 +46,63 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
     detail: message,
     ...(err instanceof ProblemError ? err.extra : {}),
   };
-  if (fields) problem.errors = fields.map((f, i) => ({ field: f, detail: (err as any).validation?.[i]?.message ?? message }));
+  if (fields)
+    problem.errors = fields.map((f, i) => ({
+      field: f,
+      detail: (err as any).validation?.[i]?.message ?? message,
+    }));
   void reply.status(status).type('application/problem+json').send(problem);
 }
 
-function classify(err: FastifyError | Error): { status: number; code: IssueCode; message: string; fields?: string[] } {
-  if (err instanceof FhirError) return { status: err.status, code: err.issues[0]?.code ?? 'processing', message: err.message };
+function classify(err: FastifyError | Error): {
+  status: number;
+  code: IssueCode;
+  message: string;
+  fields?: string[];
+} {
+  if (err instanceof FhirError)
+    return { status: err.status, code: err.issues[0]?.code ?? 'processing', message: err.message };
   if (err instanceof ProblemError) return { status: err.status, code: 'processing', message: err.message };
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const fields = err.validation.map((v) => `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`);
+    const fields = err.validation.map(
+      (v) => `${err.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
+    );
     const message = err.validation.map((v, i) => `${fields[i]}: ${v.message}`).join('; ');
     return { status: 400, code: 'invalid', message, fields };
   }
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'too-long', message: `request body is larger than this server accepts (${fe.message}); split it into smaller requests, or use $import / outreach import for bulk data` };
+      return {
+        status: 413,
+        code: 'too-long',
+        message: `request body is larger than this server accepts (${fe.message}); split it into smaller requests, or use $import / outreach import for bulk data`,
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'not-supported', message: `unsupported Content-Type; send application/fhir+json (or application/json)` };
+      return {
+        status: 415,
+        code: 'not-supported',
+        message: `unsupported Content-Type; send application/fhir+json (or application/json)`,
+      };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'required', message: 'the request body is empty; send a JSON resource' };
   }
-  if (fe.statusCode && fe.statusCode < 500) return { status: fe.statusCode, code: 'invalid', message: fe.message };
+  if (fe.statusCode && fe.statusCode < 500)
+    return { status: fe.statusCode, code: 'invalid', message: fe.message };
   return { status: 500, code: 'exception', message: 'internal error; the server log has the details' };
 }
 
 function httpTitle(status: number): string {
   return (
-    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content' }[status] ??
-    (status >= 500 ? 'Internal Server Error' : 'Error')
+    {
+      400: 'Bad Request',
+      401: 'Unauthorized',
+      403: 'Forbidden',
+      404: 'Not Found',
+      409: 'Conflict',
+      413: 'Content Too Large',
+      415: 'Unsupported Media Type',
+      422: 'Unprocessable Content',
+    }[status] ?? (status >= 500 ? 'Internal Server Error' : 'Error')
   );
 }

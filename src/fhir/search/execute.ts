@@ -36,14 +36,27 @@ export async function searchIds(db: Queryable, req: SearchRequest, limit: number
 
 export async function countMatches(db: Queryable, req: SearchRequest): Promise<number> {
   const p = new Params();
-  const [row] = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM fhir_resource r WHERE ${whereClause(req, p)}`, p.values);
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM fhir_resource r WHERE ${whereClause(req, p)}`,
+    p.values,
+  );
   return row.n;
 }
 
-export async function search(db: Queryable, req: SearchRequest, base: string, query: [string, string][]): Promise<Bundle> {
+export async function search(
+  db: Queryable,
+  req: SearchRequest,
+  base: string,
+  query: [string, string][],
+): Promise<Bundle> {
   const self = linkFor(base, req.type, query, req.offset);
   if (req.summaryCount) {
-    return { resourceType: 'Bundle', type: 'searchset', total: await countMatches(db, req), link: [{ relation: 'self', url: self }] };
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: await countMatches(db, req),
+      link: [{ relation: 'self', url: self }],
+    };
   }
   const p = new Params();
   const rows = await db.query<{ content: FhirResource }>(
@@ -61,19 +74,45 @@ export async function search(db: Queryable, req: SearchRequest, base: string, qu
   const included = await includes(db, req, matches, warnings);
   const link = [{ relation: 'self', url: self }];
   if (hasMore) link.push({ relation: 'next', url: linkFor(base, req.type, query, req.offset + req.count) });
-  if (req.offset > 0) link.push({ relation: 'previous', url: linkFor(base, req.type, query, Math.max(0, req.offset - req.count)) });
+  if (req.offset > 0)
+    link.push({
+      relation: 'previous',
+      url: linkFor(base, req.type, query, Math.max(0, req.offset - req.count)),
+    });
 
   const entry: BundleEntry[] = [
-    ...matches.map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' as const } })),
-    ...included.map((r) => ({ fullUrl: `${base}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'include' as const } })),
+    ...matches.map((r) => ({
+      fullUrl: `${base}/${r.resourceType}/${r.id}`,
+      resource: r,
+      search: { mode: 'match' as const },
+    })),
+    ...included.map((r) => ({
+      fullUrl: `${base}/${r.resourceType}/${r.id}`,
+      resource: r,
+      search: { mode: 'include' as const },
+    })),
   ];
   if (warnings.length) {
-    entry.push({ resource: { resourceType: 'OperationOutcome', issue: warnings }, search: { mode: 'outcome' } });
+    entry.push({
+      resource: { resourceType: 'OperationOutcome', issue: warnings },
+      search: { mode: 'outcome' },
+    });
   }
-  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link, entry };
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(total !== undefined ? { total } : {}),
+    link,
+    entry,
+  };
 }
 
-async function includes(db: Queryable, req: SearchRequest, matches: FhirResource[], warnings: OutcomeIssue[]): Promise<FhirResource[]> {
+async function includes(
+  db: Queryable,
+  req: SearchRequest,
+  matches: FhirResource[],
+  warnings: OutcomeIssue[],
+): Promise<FhirResource[]> {
   if (matches.length === 0 || (req.include.length === 0 && req.revinclude.length === 0)) return [];
   const seen = new Set(matches.map((r) => `${r.resourceType}/${r.id}`));
   const out: FhirResource[] = [];
@@ -98,7 +137,11 @@ async function includes(db: Queryable, req: SearchRequest, matches: FhirResource
       [inc.sourceType, keys],
     );
     if (rows.length > MAX_INCLUDES) {
-      warnings.push({ severity: 'warning', code: 'too-costly', diagnostics: `_revinclude=${inc.sourceType}:${inc.param.name} matched more than ${MAX_INCLUDES} resources; only the first ${MAX_INCLUDES} are included. Search ${inc.sourceType} directly to page through all.` });
+      warnings.push({
+        severity: 'warning',
+        code: 'too-costly',
+        diagnostics: `_revinclude=${inc.sourceType}:${inc.param.name} matched more than ${MAX_INCLUDES} resources; only the first ${MAX_INCLUDES} are included. Search ${inc.sourceType} directly to page through all.`,
+      });
     }
     add(rows.slice(0, MAX_INCLUDES));
   }
@@ -106,7 +149,10 @@ async function includes(db: Queryable, req: SearchRequest, matches: FhirResource
 }
 
 /** Reads current resources by `Type/id`, one indexed query per type. */
-export async function readByKeys(db: Queryable, keys: readonly string[]): Promise<{ content: FhirResource }[]> {
+export async function readByKeys(
+  db: Queryable,
+  keys: readonly string[],
+): Promise<{ content: FhirResource }[]> {
   const byType = new Map<string, string[]>();
   for (const key of keys) {
     const [type, id] = key.split('/');
@@ -125,7 +171,12 @@ export async function readByKeys(db: Queryable, keys: readonly string[]): Promis
   return out;
 }
 
-async function includeTargets(db: Queryable, type: string, matches: FhirResource[], inc: IncludeSpec): Promise<string[]> {
+async function includeTargets(
+  db: Queryable,
+  type: string,
+  matches: FhirResource[],
+  inc: IncludeSpec,
+): Promise<string[]> {
   const prefix = `${inc.param.name}=`;
   const rows = await db.query<{ tokens: string[] }>(
     'SELECT tokens FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])',

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FhirError } from '../outcome.ts';
 import { parseSearch, splitPrefix, splitValues } from './parse.ts';
 
-const parse = (type: string, q: string, lenient = false) => parseSearch(type, new URLSearchParams(q).entries(), lenient);
+const parse = (type: string, q: string, lenient = false) =>
+  parseSearch(type, new URLSearchParams(q).entries(), lenient);
 
 describe('search parsing', () => {
   it('splits OR values and escaped commas', () => {
@@ -19,7 +20,9 @@ describe('search parsing', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(FhirError);
       expect((err as FhirError).status).toBe(400);
-      expect((err as FhirError).message).toMatch(/unknown search parameter 'shoe-size' for Patient; supported: .*birthdate/);
+      expect((err as FhirError).message).toMatch(
+        /unknown search parameter 'shoe-size' for Patient; supported: .*birthdate/,
+      );
     }
   });
   it('ignores unknown parameters with a warning when lenient', () => {
@@ -34,7 +37,10 @@ describe('search parsing', () => {
   it('caps _count and parses _sort, _include, _revinclude', () => {
     const req = parse('Observation', '_count=5000&_sort=-date,_id&_include=Observation:patient');
     expect(req.count).toBe(1000);
-    expect(req.sort.map((s) => [s.name, s.descending])).toEqual([['date', true], ['_id', false]]);
+    expect(req.sort.map((s) => [s.name, s.descending])).toEqual([
+      ['date', true],
+      ['_id', false],
+    ]);
     expect(req.include[0].param.name).toBe('patient');
     expect(() => parse('Patient', '_revinclude=Observation:code')).toThrow(/reference search parameter/);
   });

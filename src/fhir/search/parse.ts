@@ -53,7 +53,17 @@ const MODIFIERS: Record<string, string[]> = {
 };
 
 /** Parameters every search accepts that are not criteria. */
-const RESULT_PARAMS = new Set(['_count', '_offset', '_sort', '_summary', '_total', '_include', '_revinclude', '_format', '_pretty']);
+const RESULT_PARAMS = new Set([
+  '_count',
+  '_offset',
+  '_sort',
+  '_summary',
+  '_total',
+  '_include',
+  '_revinclude',
+  '_format',
+  '_pretty',
+]);
 
 export function parseSearch(type: string, query: Iterable<[string, string]>, lenient = false): SearchRequest {
   const req: SearchRequest = {
@@ -70,7 +80,13 @@ export function parseSearch(type: string, query: Iterable<[string, string]>, len
   };
   const errors: OutcomeIssue[] = [];
   const fail = (diagnostics: string, expression: string) => {
-    if (lenient) req.warnings.push({ severity: 'warning', code: 'not-supported', diagnostics: `ignored: ${diagnostics}`, expression: [expression] });
+    if (lenient)
+      req.warnings.push({
+        severity: 'warning',
+        code: 'not-supported',
+        diagnostics: `ignored: ${diagnostics}`,
+        expression: [expression],
+      });
     else errors.push({ severity: 'error', code: 'not-supported', diagnostics, expression: [expression] });
   };
 
@@ -91,19 +107,38 @@ export function parseSearch(type: string, query: Iterable<[string, string]>, len
     const param = searchParam(type, name);
     if (!param) {
       const known = ['_id', '_lastUpdated', ...searchParamsOf(type).keys()].sort().join(', ');
-      fail(`unknown search parameter '${name}' for ${type}; supported: ${known}. Send 'Prefer: handling=lenient' to ignore unknown parameters`, rawKey);
+      fail(
+        `unknown search parameter '${name}' for ${type}; supported: ${known}. Send 'Prefer: handling=lenient' to ignore unknown parameters`,
+        rawKey,
+      );
       continue;
     }
-    if (modifier && !(MODIFIERS[param.kind] ?? []).includes(modifier) && !(param.kind === 'reference' && /^[A-Z]/.test(modifier))) {
-      fail(`modifier :${modifier} is not supported on ${type}.${name} (${param.kind}); supported: ${(MODIFIERS[param.kind] ?? []).join(', ')}`, rawKey);
+    if (
+      modifier &&
+      !(MODIFIERS[param.kind] ?? []).includes(modifier) &&
+      !(param.kind === 'reference' && /^[A-Z]/.test(modifier))
+    ) {
+      fail(
+        `modifier :${modifier} is not supported on ${type}.${name} (${param.kind}); supported: ${(MODIFIERS[param.kind] ?? []).join(', ')}`,
+        rawKey,
+      );
       continue;
     }
     const values = splitValues(value);
     if (values.length === 0) continue;
     for (const v of values) {
-      if ((param.kind === 'date' || param.kind === 'quantity' || param.kind === 'number') && modifier !== 'missing') {
+      if (
+        (param.kind === 'date' || param.kind === 'quantity' || param.kind === 'number') &&
+        modifier !== 'missing'
+      ) {
         const problem = checkPrefixed(param.kind, v);
-        if (problem) errors.push({ severity: 'error', code: 'invalid', diagnostics: `${name}=${v}: ${problem}`, expression: [rawKey] });
+        if (problem)
+          errors.push({
+            severity: 'error',
+            code: 'invalid',
+            diagnostics: `${name}=${v}: ${problem}`,
+            expression: [rawKey],
+          });
       }
     }
     req.criteria.push({ name, param, modifier, values });
@@ -120,7 +155,8 @@ function parseResultParam(
   fail: (d: string, e: string) => void,
   errors: OutcomeIssue[],
 ): void {
-  const bad = (d: string) => errors.push({ severity: 'error', code: 'invalid', diagnostics: d, expression: [name] });
+  const bad = (d: string) =>
+    errors.push({ severity: 'error', code: 'invalid', diagnostics: d, expression: [name] });
   switch (name) {
     case '_count': {
       const n = Number(value);
@@ -136,11 +172,13 @@ function parseResultParam(
     }
     case '_summary':
       if (value === 'count') req.summaryCount = true;
-      else if (value !== 'false') fail(`_summary=${value} is not supported; use _summary=count or leave it out`, name);
+      else if (value !== 'false')
+        fail(`_summary=${value} is not supported; use _summary=count or leave it out`, name);
       return;
     case '_total':
       if (value === 'accurate') req.totalAccurate = true;
-      else if (value !== 'none' && value !== 'estimate') bad(`_total=${value} must be none, estimate or accurate`);
+      else if (value !== 'none' && value !== 'estimate')
+        bad(`_total=${value} must be none, estimate or accurate`);
       return;
     case '_sort':
       for (const part of splitValues(value)) {
@@ -152,7 +190,10 @@ function parseResultParam(
         }
         const param = searchParam(req.type, key);
         if (!param || !['date', 'string', 'number', 'quantity'].includes(param.kind)) {
-          fail(`cannot sort ${req.type} by '${key}'; sort by _id, _lastUpdated or a date, string, number or quantity parameter`, name);
+          fail(
+            `cannot sort ${req.type} by '${key}'; sort by _id, _lastUpdated or a date, string, number or quantity parameter`,
+            name,
+          );
           continue;
         }
         req.sort.push({ name: key, descending, param });
@@ -166,15 +207,21 @@ function parseResultParam(
       }
       const [sourceType, paramName, targetType] = value.split(':');
       const param = sourceType ? searchParam(sourceType, paramName ?? '') : undefined;
-      if (!param || param.kind !== 'reference') {
-        bad(`${name}=${value} must name Type:parameter with a reference search parameter, e.g. Observation:patient`);
+      if (param?.kind !== 'reference') {
+        bad(
+          `${name}=${value} must name Type:parameter with a reference search parameter, e.g. Observation:patient`,
+        );
         return;
       }
       if (name === '_include' && sourceType !== req.type) {
         bad(`_include=${value} must start with the searched type ${req.type}`);
         return;
       }
-      (name === '_include' ? req.include : req.revinclude).push({ sourceType, param, ...(targetType ? { targetType } : {}) });
+      (name === '_include' ? req.include : req.revinclude).push({
+        sourceType,
+        param,
+        ...(targetType ? { targetType } : {}),
+      });
       return;
     }
     default:

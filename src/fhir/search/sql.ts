@@ -31,7 +31,9 @@ function criterionSql(type: string, c: Criterion, p: Params): string {
   }
   switch (param.kind) {
     case 'token':
-      return c.modifier === 'text' ? textSql(param, c.values, p) : tokenSql(param, c.values, c.modifier === 'not', p);
+      return c.modifier === 'text'
+        ? textSql(param, c.values, p)
+        : tokenSql(param, c.values, c.modifier === 'not', p);
     case 'reference':
       return referenceSql(type, param, c.values, c.modifier, p);
     case 'uri':
@@ -77,17 +79,30 @@ function tokenSql(param: CompiledParam, values: string[], not: boolean, p: Param
 function textSql(param: CompiledParam, values: string[], p: Params): string {
   const parts: string[] = [];
   for (const v of values) {
-    const re = `(^|[^a-z0-9])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`.replace(/["\\]/g, (ch) => `\\${ch}`);
+    const re = `(^|[^a-z0-9])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`.replace(
+      /["\\]/g,
+      (ch) => `\\${ch}`,
+    );
     for (const path of param.paths) {
       const base = `$.${path.replace(/\[x\]/, 'CodeableConcept').replace(/\(.*?\)/g, '')}`;
-      parts.push(`jsonb_path_exists(r.content, ${p.add(`${base}.text ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`);
-      parts.push(`jsonb_path_exists(r.content, ${p.add(`${base}.coding.display ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`);
+      parts.push(
+        `jsonb_path_exists(r.content, ${p.add(`${base}.text ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
+      );
+      parts.push(
+        `jsonb_path_exists(r.content, ${p.add(`${base}.coding.display ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
+      );
     }
   }
   return or(parts);
 }
 
-function referenceSql(type: string, param: CompiledParam, values: string[], typeModifier: string | undefined, p: Params): string {
+function referenceSql(
+  type: string,
+  param: CompiledParam,
+  values: string[],
+  typeModifier: string | undefined,
+  p: Params,
+): string {
   const keys: string[] = [];
   const anyType: string[] = [];
   for (const v of values) {
@@ -97,13 +112,20 @@ function referenceSql(type: string, param: CompiledParam, values: string[], type
     else anyType.push(v);
   }
   // patient= on a patient-compartment type uses the indexed patient_id column.
-  if (param.name === 'patient' && type !== 'Patient' && anyType.length === 0 && keys.every((k) => k.startsWith('patient=Patient/'))) {
+  if (
+    param.name === 'patient' &&
+    type !== 'Patient' &&
+    anyType.length === 0 &&
+    keys.every((k) => k.startsWith('patient=Patient/'))
+  ) {
     return `r.patient_id = ANY(${p.add(keys.map((k) => k.slice('patient=Patient/'.length)))}::text[])`;
   }
   const parts: string[] = [];
   if (keys.length) parts.push(`r.tokens && ${p.add(keys)}::text[]`);
   for (const id of anyType) {
-    parts.push(`EXISTS (SELECT 1 FROM unnest(r.tokens) t WHERE t LIKE ${p.add(`${likeEscape(param.name)}=%/${likeEscape(id)}`)})`);
+    parts.push(
+      `EXISTS (SELECT 1 FROM unnest(r.tokens) t WHERE t LIKE ${p.add(`${likeEscape(param.name)}=%/${likeEscape(id)}`)})`,
+    );
   }
   return or(parts);
 }
@@ -141,7 +163,12 @@ function rangeCond(value: string, lo: string, hi: string, p: Params): string {
   return prefixCond(prefix, lo, hi, bounds);
 }
 
-function prefixCond(prefix: Prefix, lo: string, hi: string, v: { readonly lo: string; readonly hi: string }): string {
+function prefixCond(
+  prefix: Prefix,
+  lo: string,
+  hi: string,
+  v: { readonly lo: string; readonly hi: string },
+): string {
   const vlo = () => v.lo;
   const vhi = () => v.hi;
   switch (prefix) {
@@ -207,10 +234,14 @@ function missingSql(c: Criterion, p: Params): string {
   const param = c.param;
   let present: string;
   if (param.kind === 'special') present = 'true';
-  else if (param.kind === 'string') present = `EXISTS (SELECT 1 FROM fhir_string s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${p.add(param.name)})`;
-  else if (param.kind === 'date') present = `EXISTS (SELECT 1 FROM fhir_date d WHERE d.resource_type = r.resource_type AND d.id = r.id AND d.param = ${p.add(param.name)})`;
-  else if (param.kind === 'quantity' || param.kind === 'number') present = `EXISTS (SELECT 1 FROM fhir_quantity q WHERE q.resource_type = r.resource_type AND q.id = r.id AND q.param = ${p.add(param.name)})`;
-  else present = `EXISTS (SELECT 1 FROM unnest(r.tokens) t WHERE t LIKE ${p.add(`${likeEscape(param.name)}=%`)})`;
+  else if (param.kind === 'string')
+    present = `EXISTS (SELECT 1 FROM fhir_string s WHERE s.resource_type = r.resource_type AND s.id = r.id AND s.param = ${p.add(param.name)})`;
+  else if (param.kind === 'date')
+    present = `EXISTS (SELECT 1 FROM fhir_date d WHERE d.resource_type = r.resource_type AND d.id = r.id AND d.param = ${p.add(param.name)})`;
+  else if (param.kind === 'quantity' || param.kind === 'number')
+    present = `EXISTS (SELECT 1 FROM fhir_quantity q WHERE q.resource_type = r.resource_type AND q.id = r.id AND q.param = ${p.add(param.name)})`;
+  else
+    present = `EXISTS (SELECT 1 FROM unnest(r.tokens) t WHERE t LIKE ${p.add(`${likeEscape(param.name)}=%`)})`;
   return wantMissing ? `NOT ${present}` : present;
 }
 
