@@ -12,7 +12,7 @@ import { registerImportRoutes } from '../fhir/import/routes.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { errorHandler } from './errors.ts';
+import { errorHandler, setBodyLimitForMessages } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppDeps {
@@ -30,11 +30,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: deps.logger === false ? false : undefined,
     bodyLimit: deps.config.bodyLimit,
     // Query strings are parsed per route in order (FHIR repeats and orders parameters).
-    routerOptions: { maxParamLength: 200 },
+    // ignoreTrailingSlash: clients such as fhir-kit-client POST bundles to the base as "/fhir/R4/".
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  setBodyLimitForMessages(deps.config.bodyLimit);
 
   // FHIR JSON and plain JSON: parsed here so malformed input becomes an OperationOutcome naming the position.
   app.addContentTypeParser(

@@ -54,6 +54,12 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   void reply.status(status).type('application/problem+json').send(problem);
 }
 
+/** The largest body the server takes, for messages (set from config when the app is built). */
+let bodyLimitBytes: number | undefined;
+export function setBodyLimitForMessages(bytes: number): void {
+  bodyLimitBytes = bytes;
+}
+
 function classify(err: FastifyError | Error): {
   status: number;
   code: IssueCode;
@@ -76,7 +82,7 @@ function classify(err: FastifyError | Error): {
       return {
         status: 413,
         code: 'too-long',
-        message: `request body is larger than this server accepts (${fe.message}); split it into smaller requests, or use $import / outreach import for bulk data`,
+        message: `request body is larger than the ${bodyLimitBytes ? `${Math.round(bodyLimitBytes / 2 ** 20)} MiB ` : ''}this server accepts (BODY_LIMIT_BYTES); split it into smaller requests, or use $import / outreach import for bulk data`,
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
