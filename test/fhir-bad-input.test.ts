@@ -124,7 +124,7 @@ describe('bad resources are rejected with an OperationOutcome and change nothing
       },
     });
     expect(big.length).toBeGreaterThan(50 * 1024 * 1024);
-    await rejected(await http.post('Patient', big), 413, 'too-long', 'too large');
+    await rejected(await http.post('Patient', big), 413, 'too-long', 'larger than the 32 MiB');
     expect(await countOf(http, 'Patient?family=Huge')).toBe(0);
   });
 });

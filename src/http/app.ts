@@ -12,7 +12,7 @@ import { registerImportRoutes } from '../fhir/import/routes.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
-import { errorHandler, setBodyLimitForMessages } from './errors.ts';
+import { errorHandler } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppDeps {
@@ -35,8 +35,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler);
-  setBodyLimitForMessages(deps.config.bodyLimit);
+  app.setErrorHandler(errorHandler(deps.config.bodyLimit));
 
   // FHIR JSON and plain JSON: parsed here so malformed input becomes an OperationOutcome naming the position.
   app.addContentTypeParser(

@@ -18,49 +18,48 @@ export class ProblemError extends Error {
 const isFhir = (req: FastifyRequest) => req.url.startsWith('/fhir');
 
 /** Renders every error as the caller's format: OperationOutcome under /fhir, problem+json elsewhere. */
-export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
-  const { status, code, message, fields } = classify(err);
-  if (status >= 500) req.log.error({ err }, 'request failed');
-  if (isFhir(req)) {
-    const issues =
-      err instanceof FhirError
-        ? err.issues
-        : [
-            {
-              severity: 'error' as const,
-              code,
-              diagnostics: message,
-              ...(fields ? { expression: fields } : {}),
-            },
-          ];
-    void reply
-      .status(status)
-      .type('application/fhir+json')
-      .send({ resourceType: 'OperationOutcome', issue: issues });
-    return;
-  }
-  const problem: Record<string, unknown> = {
-    type: 'about:blank',
-    title: err instanceof ProblemError ? err.title : httpTitle(status),
-    status,
-    detail: message,
-    ...(err instanceof ProblemError ? err.extra : {}),
+export const errorHandler =
+  (bodyLimitBytes: number) =>
+  (err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void => {
+    const { status, code, message, fields } = classify(err, bodyLimitBytes);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    if (isFhir(req)) {
+      const issues =
+        err instanceof FhirError
+          ? err.issues
+          : [
+              {
+                severity: 'error' as const,
+                code,
+                diagnostics: message,
+                ...(fields ? { expression: fields } : {}),
+              },
+            ];
+      void reply
+        .status(status)
+        .type('application/fhir+json')
+        .send({ resourceType: 'OperationOutcome', issue: issues });
+      return;
+    }
+    const problem: Record<string, unknown> = {
+      type: 'about:blank',
+      title: err instanceof ProblemError ? err.title : httpTitle(status),
+      status,
+      detail: message,
+      ...(err instanceof ProblemError ? err.extra : {}),
+    };
+    if (fields)
+      problem.errors = fields.map((f, i) => ({
+        field: f,
+        detail: (err as any).validation?.[i]?.message ?? message,
+      }));
+    void reply.status(status).type('application/problem+json').send(problem);
   };
-  if (fields)
-    problem.errors = fields.map((f, i) => ({
-      field: f,
-      detail: (err as any).validation?.[i]?.message ?? message,
-    }));
-  void reply.status(status).type('application/problem+json').send(problem);
-}
 
-/** The largest body the server takes, for messages (set from config when the app is built). */
-let bodyLimitBytes: number | undefined;
-export function setBodyLimitForMessages(bytes: number): void {
-  bodyLimitBytes = bytes;
-}
-
-function classify(err: FastifyError | Error): {
+function classify(
+  err: FastifyError | Error,
+  bodyLimitBytes: number,
+): {
   status: number;
   code: IssueCode;
   message: string;
@@ -82,7 +81,7 @@ function classify(err: FastifyError | Error): {
       return {
         status: 413,
         code: 'too-long',
-        message: `request body is larger than the ${bodyLimitBytes ? `${Math.round(bodyLimitBytes / 2 ** 20)} MiB ` : ''}this server accepts (BODY_LIMIT_BYTES); split it into smaller requests, or use $import / outreach import for bulk data`,
+        message: `request body is larger than the ${Math.round(bodyLimitBytes / 2 ** 20)} MiB this server accepts (BODY_LIMIT_BYTES); split it into smaller requests, or use $import / outreach import for bulk data`,
       };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return {
