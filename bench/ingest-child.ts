@@ -8,7 +8,7 @@ import { openRuntime } from '../src/cli/runtime.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { copyValue } from '../src/db/client.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { importPaths } from '../src/fhir/import/index.ts';
+import { importPaths } from '../src/fhir/import/import-paths.ts';
 
 const [task, ...paths] = process.argv.slice(2);
 const env = process.env;

@@ -1,36 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
 import { generatePopulation } from '../generate/index.ts';
+import { EXIT_PARTIAL, importCommand, importLocally, printSummary } from './import.ts';
 import { fmt, Progress } from './progress.ts';
+
+function patientsOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--patients ${value} must be a whole number ≥ 1`);
+  return n;
+}
+
+async function generate(patients: number, seed: string, out: string) {
+  const progress = new Progress('generating');
+  const summary = await generatePopulation({
+    patients,
+    seed,
+    outDir: out,
+    onProgress: (done, total) => progress.update(done, total, `${fmt(done)}/${fmt(total)} patients`),
+  });
+  progress.done();
+  return summary;
+}
 
 export function dataCommands(program: Command): void {
   program
     .command('generate')
-    .description('write a synthetic Swedish population as FHIR NDJSON (one file per type)')
+    .description('write a synthetic Swedish population as FHIR Bulk Data NDJSON (one file per type)')
     .requiredOption('--patients <n>', 'number of patients')
     .option('--seed <seed>', 'seed; the same seed gives the same files', 'outreach')
     .requiredOption('--out <dir>', 'output folder')
     .action(async (o: { patients: string; seed: string; out: string }) => {
-      const patients = Number(o.patients);
-      if (!Number.isInteger(patients) || patients < 1)
-        throw new Error(`--patients ${o.patients} must be a whole number ≥ 1`);
-      const progress = new Progress('generating');
+      const patients = patientsOption(o.patients);
       const started = performance.now();
-      const summary = await generatePopulation({
-        patients,
-        seed: o.seed,
-        outDir: o.out,
-        onProgress: (done, total) => progress.update(done, total, `${fmt(done)}/${fmt(total)} patients`),
-      });
-      progress.done();
+      const summary = await generate(patients, o.seed, o.out);
       const total = Object.values(summary.resources).reduce((a, b) => a + b, 0);
       const secs = (performance.now() - started) / 1000;
       for (const [type, n] of Object.entries(summary.resources).sort((a, b) => b[1] - a[1])) {
         process.stdout.write(`${type.padEnd(22)} ${fmt(n).padStart(12)}\n`);
       }
       process.stdout.write(
-        `${fmt(total)} resources for ${fmt(patients)} patients in ${secs.toFixed(1)} s → ${o.out}\n`,
+        `${fmt(total)} resources for ${fmt(patients)} patients in ${secs.toFixed(1)} s (${fmt(Math.round(total / secs))}/s) → ${o.out}\n`,
       );
     });
-  void loadConfig;
+
+  importCommand(program);
+
+  program
+    .command('demo')
+    .description('generate a Swedish demo population and import it, so there is something to look at')
+    .option('--patients <n>', 'number of patients', '1000')
+    .option('--seed <seed>', 'seed', 'demo')
+    .action(async (o: { patients: string; seed: string }) => {
+      const patients = patientsOption(o.patients);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'outreach-demo-'));
+      try {
+        await generate(patients, o.seed, dir);
+        const started = performance.now();
+        const summary = await importLocally([dir]);
+        printSummary(summary, (performance.now() - started) / 1000);
+        process.stdout.write(
+          `\nDemo population loaded (${fmt(patients)} patients, seed '${o.seed}'). Try:\n` +
+            `  curl -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/fhir/R4/Patient?address-city=Uppsala&_count=5'\n` +
+            `  curl -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/fhir/R4/Condition?code=http://snomed.info/sct|44054006&_summary=count'\n`,
+        );
+        if (summary.errorCount > 0) process.exitCode = EXIT_PARTIAL;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
 }

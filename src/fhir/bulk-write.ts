@@ -7,7 +7,6 @@ import { extractIndex, type IndexEntries } from './index-extract.ts';
 import { deleteIndexRows } from './index-write.ts';
 import type { FhirResource } from './resource-row.ts';
 import { sameContent } from './resource-row.ts';
-import { moveToHistory } from './store.ts';
 
 export interface TypeCounts {
   created: number;
@@ -27,7 +26,11 @@ export interface BulkItem {
  * left alone. One transaction per call; rows go in with COPY, so a batch of
  * a few thousand costs a handful of round trips.
  */
-export async function bulkUpsert(db: Database, clock: Clock, items: readonly BulkItem[]): Promise<Record<string, TypeCounts>> {
+export async function bulkUpsert(
+  db: Database,
+  clock: Clock,
+  items: readonly BulkItem[],
+): Promise<Record<string, TypeCounts>> {
   // The last occurrence of a type/id in the batch wins, as if written in order.
   const byKey = new Map<string, BulkItem>();
   for (const item of items) byKey.set(`${item.resource.resourceType}/${item.resource.id}`, item);
@@ -39,7 +42,8 @@ export async function bulkUpsert(db: Database, clock: Clock, items: readonly Bul
     const now = clock.now();
     const nowIso = now.toISOString();
     const writes: { item: BulkItem; version: number; index: IndexEntries; op: 'create' | 'update' }[] = [];
-    const replaced = new Map<string, string[]>();
+    // Replaced rows are found again by their physical address: they are locked, so it cannot move.
+    const replaced: ExistingRow[] = [];
     for (const item of batch) {
       const r = item.resource;
       const prev = existing.get(`${r.resourceType}/${r.id}`);
@@ -47,20 +51,27 @@ export async function bulkUpsert(db: Database, clock: Clock, items: readonly Bul
         count(r.resourceType).unchanged++;
         continue;
       }
-      if (prev) {
-        if (!replaced.has(r.resourceType)) replaced.set(r.resourceType, []);
-        replaced.get(r.resourceType)!.push(r.id!);
-      }
+      if (prev) replaced.push(prev);
       const version = prev ? prev.version_id + 1 : 1;
       r.meta = { ...(r.meta ?? {}), versionId: String(version), lastUpdated: nowIso };
       const op = prev && !prev.deleted ? 'update' : 'create';
       count(r.resourceType)[op === 'update' ? 'updated' : 'created']++;
       writes.push({ item, version, index: item.index ?? extractIndex(r), op });
     }
-    for (const [type, ids] of replaced) {
-      await moveToHistory(c, type, ids);
-      await deleteIndexRows(c, type, ids);
-      await c.query('DELETE FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])', [type, ids]);
+    if (replaced.length > 0) {
+      const tids = replaced.map((x) => x.tid);
+      await c.query(
+        `INSERT INTO fhir_history (resource_type, id, version_id, last_updated, deleted, content)
+         SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])`,
+        [tids],
+      );
+      await c.query('DELETE FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])', [tids]);
+      const byType = new Map<string, string[]>();
+      for (const x of replaced) {
+        if (!byType.has(x.resource_type)) byType.set(x.resource_type, []);
+        byType.get(x.resource_type)!.push(x.id);
+      }
+      for (const [type, ids] of byType) await deleteIndexRows(c, type, ids);
     }
     await copyResources(c, writes, nowIso);
     const changes: NewChange[] = writes.map((w) => ({
@@ -77,6 +88,8 @@ export async function bulkUpsert(db: Database, clock: Clock, items: readonly Bul
 }
 
 interface ExistingRow {
+  /** The row's ctid, as text. */
+  tid: string;
   resource_type: string;
   id: string;
   version_id: number;
@@ -84,14 +97,29 @@ interface ExistingRow {
   content: FhirResource;
 }
 
+/**
+ * Reads and locks the rows the batch will replace. Each key is looked up
+ * through the primary key (the LATERAL subquery with its own FOR UPDATE is
+ * not flattened into a join), so the cost follows the batch, not the table:
+ * a plain join against unnest() is planned as a hash join over a sequential
+ * scan, which makes every batch slower as the store grows.
+ */
 async function lockExisting(c: SqlClient, batch: BulkItem[]): Promise<Map<string, ExistingRow>> {
   const { rows } = await c.query<ExistingRow>(
-    `SELECT r.resource_type, r.id, r.version_id, r.deleted, r.content FROM fhir_resource r
-     JOIN unnest($1::text[], $2::text[]) AS k(t, i) ON r.resource_type = k.t AND r.id = k.i
-     FOR UPDATE OF r`,
+    `SELECT r.tid, r.resource_type, r.id, r.version_id, r.deleted, r.content
+     FROM unnest($1::text[], $2::text[]) AS k(t, i)
+     CROSS JOIN LATERAL (
+       SELECT x.ctid::text AS tid, x.resource_type, x.id, x.version_id, x.deleted, x.content
+       FROM fhir_resource x WHERE x.resource_type = k.t AND x.id = k.i FOR UPDATE
+     ) r`,
     [batch.map((b) => b.resource.resourceType), batch.map((b) => b.resource.id)],
   );
   return new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, r]));
+}
+
+/** COPY text escaping for JSON.stringify output: it has no raw tab, newline or CR, so only backslashes double. */
+function copyJson(json: string): string {
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 async function copyResources(
@@ -109,16 +137,28 @@ async function copyResources(
     const t = copyValue(r.resourceType);
     const id = copyValue(r.id);
     res.push(
-      `${t}\t${id}\t${version}\t${nowIso}\tf\t${copyValue(index.patientId)}\t${copyValue(textArrayLiteral(index.tokens))}\t${copyValue(JSON.stringify(r))}\n`,
+      `${t}\t${id}\t${version}\t${nowIso}\tf\t${copyValue(index.patientId)}\t${copyValue(textArrayLiteral(index.tokens))}\t${copyJson(JSON.stringify(r))}\n`,
     );
-    for (const s of index.strings) strings.push(`${t}\t${id}\t${copyValue(s.param)}\t${copyValue(s.value)}\t${copyValue(s.raw)}\n`);
-    for (const d of index.dates) dates.push(`${t}\t${id}\t${copyValue(d.param)}\t${toSqlTime(d.lo)}\t${toSqlTime(d.hi)}\n`);
+    for (const s of index.strings)
+      strings.push(`${t}\t${id}\t${copyValue(s.param)}\t${copyValue(s.value)}\t${copyValue(s.raw)}\n`);
+    for (const d of index.dates)
+      dates.push(`${t}\t${id}\t${copyValue(d.param)}\t${toSqlTime(d.lo)}\t${toSqlTime(d.hi)}\n`);
     for (const q of index.quantities) {
-      quantities.push(`${t}\t${id}\t${copyValue(q.param)}\t${q.value}\t${copyValue(q.system)}\t${copyValue(q.code)}\n`);
+      quantities.push(
+        `${t}\t${id}\t${copyValue(q.param)}\t${q.value}\t${copyValue(q.system)}\t${copyValue(q.code)}\n`,
+      );
     }
   }
-  await c.copyFrom('fhir_resource', ['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'patient_id', 'tokens', 'content'], res.join(''));
+  await c.copyFrom(
+    'fhir_resource',
+    ['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'patient_id', 'tokens', 'content'],
+    res.join(''),
+  );
   await c.copyFrom('fhir_string', ['resource_type', 'id', 'param', 'value', 'raw'], strings.join(''));
   await c.copyFrom('fhir_date', ['resource_type', 'id', 'param', 'lo', 'hi'], dates.join(''));
-  await c.copyFrom('fhir_quantity', ['resource_type', 'id', 'param', 'value', 'system', 'code'], quantities.join(''));
+  await c.copyFrom(
+    'fhir_quantity',
+    ['resource_type', 'id', 'param', 'value', 'system', 'code'],
+    quantities.join(''),
+  );
 }

@@ -116,4 +116,15 @@ export const fhirMigrations: Record<string, Migration> = {
       }
     },
   },
+  // Import jobs run one at a time in submission order; created_at can tie (a fast client, a fixed clock), a sequence cannot.
+  '0110-fhir-import-jobs': {
+    async up(db: Kysely<any>) {
+      await sql`ALTER TABLE fhir_import_job ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY`.execute(db);
+      await sql`CREATE INDEX fhir_import_job_queue ON fhir_import_job (status, seq)`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`DROP INDEX IF EXISTS fhir_import_job_queue`.execute(db);
+      await sql`ALTER TABLE fhir_import_job DROP COLUMN IF EXISTS seq`.execute(db);
+    },
+  },
 };
