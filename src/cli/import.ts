@@ -64,7 +64,9 @@ async function importViaServer(server: ServerInfo, paths: string[]): Promise<Imp
       return res.body.summary as ImportSummary;
     }
     const p = res.body?.progress;
-    if (p) progress.update(p.bytes, p.totalBytes, `${fmt(p.resources)} resources, ${fmt(p.errors)} rejected`);
+    if (p?.resources !== undefined) {
+      progress.update(p.bytes ?? 0, p.totalBytes || undefined, `${fmt(p.resources)} resources, ${fmt(p.errors ?? 0)} rejected`);
+    }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
