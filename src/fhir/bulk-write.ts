@@ -6,7 +6,7 @@ import { toSqlTime } from './dates.ts';
 import { extractIndex, type IndexEntries } from './index-extract.ts';
 import { deleteIndexRows } from './index-write.ts';
 import type { FhirResource } from './resource-row.ts';
-import { sameContent } from './resource-row.ts';
+import { sameContent, withServerMeta } from './resource-row.ts';
 
 export interface TypeCounts {
   created: number;
@@ -53,10 +53,10 @@ export async function bulkUpsert(
       }
       if (prev) replaced.push(prev);
       const version = prev ? prev.version_id + 1 : 1;
-      r.meta = { ...(r.meta ?? {}), versionId: String(version), lastUpdated: nowIso };
+      item.resource = withServerMeta(r, version, nowIso);
       const op = prev && !prev.deleted ? 'update' : 'create';
       count(r.resourceType)[op === 'update' ? 'updated' : 'created']++;
-      writes.push({ item, version, index: item.index ?? extractIndex(r), op });
+      writes.push({ item, version, index: item.index ?? extractIndex(item.resource), op });
     }
     if (replaced.length > 0) {
       const tids = replaced.map((x) => x.tid);

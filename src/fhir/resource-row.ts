@@ -29,7 +29,7 @@ export function withoutServerMeta(r: FhirResource): FhirResource {
   return copy;
 }
 
-/** Structural equality, ignoring object key order (jsonb reorders keys). */
+/** Structural equality, ignoring object key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
@@ -51,29 +51,11 @@ export function sameContent(a: FhirResource, b: FhirResource): boolean {
 }
 
 /**
- * JSONB keeps keys in its own order (shortest first), so `resourceType`
- * would come last. People read FHIR JSON with resourceType, id and meta
- * first; this restores that order (the other keys keep theirs).
+ * The resource as stored: the server's versionId and lastUpdated in meta, and
+ * resourceType, id and meta first, the order people expect to read (content
+ * is kept as written, so this order is what clients get back).
  */
-export function presentable<T extends FhirResource>(r: T): T {
-  if (!r || typeof r !== 'object' || typeof r.resourceType !== 'string') return r;
+export function withServerMeta(r: FhirResource, versionId: number, lastUpdated: string): FhirResource {
   const { resourceType, id, meta, ...rest } = r;
-  return {
-    resourceType,
-    ...(id !== undefined ? { id } : {}),
-    ...(meta !== undefined ? { meta } : {}),
-    ...rest,
-  } as T;
-}
-
-/** presentable() for a response body: a resource, or a Bundle and its entries' resources. */
-export function presentableBody(body: any): any {
-  if (!body || typeof body !== 'object' || typeof body.resourceType !== 'string') return body;
-  if (body.resourceType === 'Bundle' && Array.isArray(body.entry)) {
-    return presentable({
-      ...body,
-      entry: body.entry.map((e: any) => (e?.resource ? { ...e, resource: presentableBody(e.resource) } : e)),
-    });
-  }
-  return presentable(body);
+  return { resourceType, id, meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated }, ...rest };
 }

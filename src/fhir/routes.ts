@@ -4,7 +4,7 @@ import { capabilityStatement } from './capability.ts';
 import { conditionalCreate, conditionalUpdate } from './conditional.ts';
 import { patientEverything } from './everything.ts';
 import { FhirError, information } from './outcome.ts';
-import { type FhirResource, presentableBody } from './resource-row.ts';
+import type { FhirResource } from './resource-row.ts';
 import { search } from './search/execute.ts';
 import { parseSearch } from './search/parse.ts';
 import { assertId, assertType, type FhirStore, type WriteResult } from './store.ts';
@@ -63,10 +63,6 @@ function bodyResource(req: FastifyRequest): unknown {
 export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions): void {
   const { store } = opts;
   const base = (req: FastifyRequest) => fhirBase(req, opts.baseUrl);
-
-  app.addHook('preSerialization', async (req, _reply, payload) =>
-    req.url.startsWith(FHIR_PREFIX) ? presentableBody(payload) : payload,
-  );
 
   app.get(`${FHIR_PREFIX}/metadata`, async (req, reply) =>
     reply.type(FHIR_JSON).send(capabilityStatement(base(req), opts.version, store.clock.now())),

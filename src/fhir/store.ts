@@ -7,7 +7,7 @@ import { isResourceType } from './definitions.ts';
 import { extractIndex } from './index-extract.ts';
 import { deleteIndexRows, insertIndexRows } from './index-write.ts';
 import { FhirError, notFound } from './outcome.ts';
-import { type FhirResource, isoTime, type ResourceRow, sameContent } from './resource-row.ts';
+import { type FhirResource, isoTime, type ResourceRow, sameContent, withServerMeta } from './resource-row.ts';
 import { validateResource } from './validate.ts';
 
 export interface WriteResult {
@@ -145,10 +145,7 @@ export class FhirStore {
     }
     const now = this.clock.now();
     const versionId = existing ? existing.version_id + 1 : 1;
-    const stored: FhirResource = {
-      ...resource,
-      meta: { ...(resource.meta ?? {}), versionId: String(versionId), lastUpdated: now.toISOString() },
-    };
+    const stored = withServerMeta(resource, versionId, now.toISOString());
     const index = extractIndex(stored);
     if (existing) {
       await moveToHistory(c, type, [id]);

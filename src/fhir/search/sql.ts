@@ -86,10 +86,10 @@ function textSql(param: CompiledParam, values: string[], p: Params): string {
     for (const path of param.paths) {
       const base = `$.${path.replace(/\[x\]/, 'CodeableConcept').replace(/\(.*?\)/g, '')}`;
       parts.push(
-        `jsonb_path_exists(r.content, ${p.add(`${base}.text ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
+        `jsonb_path_exists(r.content::jsonb, ${p.add(`${base}.text ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
       );
       parts.push(
-        `jsonb_path_exists(r.content, ${p.add(`${base}.coding.display ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
+        `jsonb_path_exists(r.content::jsonb, ${p.add(`${base}.coding.display ? (@ like_regex "${re}" flag "i")`)}::jsonpath)`,
       );
     }
   }
