@@ -14,10 +14,91 @@ export interface TypeCounts {
   unchanged: number;
 }
 
-/** A resource ready for the bulk path: validated, with its id, and optionally its index precomputed (in a worker). */
+/**
+ * A resource ready for the bulk path: validated and with its id. Import
+ * workers also send its index and its stored JSON text (prepareStoredJson),
+ * so the writing thread neither rebuilds nor re-serialises it; the parsed
+ * resource is then only materialised when it must be compared.
+ */
 export interface BulkItem {
-  resource: FhirResource;
-  index?: IndexEntries;
+  type: string;
+  id: string;
+  resource?: FhirResource;
+  json?: string;
+  /** The search index as COPY lines (prepareRows), when a worker built it. */
+  rows?: PreparedRows;
+}
+
+/** The index rows of one resource in COPY text format, ready to send. */
+export interface PreparedRows {
+  patientId: string | null;
+  /** The tokens column: a COPY-escaped text[] literal. */
+  tokens: string;
+  strings: string;
+  dates: string;
+  quantities: string;
+}
+
+export function prepareRows(type: string, id: string, index: IndexEntries): PreparedRows {
+  const t = copyValue(type);
+  const i = copyValue(id);
+  let strings = '';
+  let dates = '';
+  let quantities = '';
+  for (const s of index.strings)
+    strings += `${t}\t${i}\t${copyValue(s.param)}\t${copyValue(s.value)}\t${copyValue(s.raw)}\n`;
+  for (const d of index.dates)
+    dates += `${t}\t${i}\t${copyValue(d.param)}\t${toSqlTime(d.lo)}\t${toSqlTime(d.hi)}\n`;
+  for (const q of index.quantities) {
+    quantities += `${t}\t${i}\t${copyValue(q.param)}\t${q.value}\t${copyValue(q.system)}\t${copyValue(q.code)}\n`;
+  }
+  return {
+    patientId: index.patientId,
+    tokens: copyValue(textArrayLiteral(index.tokens)),
+    strings,
+    dates,
+    quantities,
+  };
+}
+
+/** The slots for the server's meta, as JSON text: `"meta":{...}`. */
+export const META_SLOTS = `"meta":${JSON.stringify({ versionId: '\u0001versionId', lastUpdated: '\u0001lastUpdated' })}`;
+const HEAD = /^\{"resourceType":"[A-Za-z]+",(?:"id":"[A-Za-z0-9.-]{1,64}",)?/;
+
+/**
+ * Where the meta slots can be spliced into a resource's own compact JSON text
+ * (right after resourceType and id), so the text need not be re-serialised;
+ * undefined when the resource has a meta of its own or the text is laid out
+ * differently.
+ */
+export function metaSpliceOffset(text: string, r: FhirResource): number | undefined {
+  if (r.meta !== undefined) return undefined;
+  const m = HEAD.exec(text);
+  return m ? m[0].length : undefined;
+}
+
+export function spliceMeta(text: string, at: number): string {
+  return `${text.slice(0, at)}${META_SLOTS},${text.slice(at)}`;
+}
+
+// The server-owned meta values are filled in at write time, when the version is known.
+const VERSION_SLOT = JSON.stringify('\u0001versionId');
+const UPDATED_SLOT = JSON.stringify('\u0001lastUpdated');
+
+/** The JSON text a resource is stored as, with slots for versionId and lastUpdated (meta comes third, so the slots come first). */
+export function prepareStoredJson(r: FhirResource): string {
+  return JSON.stringify(withServerMeta(r, '\u0001versionId', '\u0001lastUpdated'));
+}
+
+function storedJson(item: BulkItem, version: number, nowIso: string): string {
+  if (item.json === undefined) return JSON.stringify(withServerMeta(item.resource!, version, nowIso));
+  return item.json.replace(VERSION_SLOT, `"${version}"`).replace(UPDATED_SLOT, `"${nowIso}"`);
+}
+
+/** The parsed resource (server meta slots are stripped by the comparison, so they do no harm). */
+export function resourceOf(item: BulkItem): FhirResource {
+  item.resource ??= JSON.parse(item.json!) as FhirResource;
+  return item.resource;
 }
 
 /**
@@ -33,7 +114,7 @@ export async function bulkUpsert(
 ): Promise<Record<string, TypeCounts>> {
   // The last occurrence of a type/id in the batch wins, as if written in order.
   const byKey = new Map<string, BulkItem>();
-  for (const item of items) byKey.set(`${item.resource.resourceType}/${item.resource.id}`, item);
+  for (const item of items) byKey.set(`${item.type}/${item.id}`, item);
   const batch = [...byKey.values()];
   const counts: Record<string, TypeCounts> = {};
   const count = (type: string) => (counts[type] ??= { created: 0, updated: 0, unchanged: 0 });
@@ -41,22 +122,21 @@ export async function bulkUpsert(
     const existing = await lockExisting(c, batch);
     const now = clock.now();
     const nowIso = now.toISOString();
-    const writes: { item: BulkItem; version: number; index: IndexEntries; op: 'create' | 'update' }[] = [];
+    const writes: { item: BulkItem; version: number; rows: PreparedRows; op: 'create' | 'update' }[] = [];
     // Replaced rows are found again by their physical address: they are locked, so it cannot move.
     const replaced: ExistingRow[] = [];
     for (const item of batch) {
-      const r = item.resource;
-      const prev = existing.get(`${r.resourceType}/${r.id}`);
-      if (prev && !prev.deleted && sameContent(prev.content, r)) {
-        count(r.resourceType).unchanged++;
+      const prev = existing.get(`${item.type}/${item.id}`);
+      if (prev && !prev.deleted && sameContent(prev.content, resourceOf(item))) {
+        count(item.type).unchanged++;
         continue;
       }
       if (prev) replaced.push(prev);
       const version = prev ? prev.version_id + 1 : 1;
-      item.resource = withServerMeta(r, version, nowIso);
       const op = prev && !prev.deleted ? 'update' : 'create';
-      count(r.resourceType)[op === 'update' ? 'updated' : 'created']++;
-      writes.push({ item, version, index: item.index ?? extractIndex(item.resource), op });
+      count(item.type)[op === 'update' ? 'updated' : 'created']++;
+      const rows = item.rows ?? prepareRows(item.type, item.id, extractIndex(resourceOf(item)));
+      writes.push({ item, version, rows, op });
     }
     if (replaced.length > 0) {
       const tids = replaced.map((x) => x.tid);
@@ -75,10 +155,10 @@ export async function bulkUpsert(
     }
     await copyResources(c, writes, nowIso);
     const changes: NewChange[] = writes.map((w) => ({
-      resourceType: w.item.resource.resourceType,
-      id: w.item.resource.id!,
+      resourceType: w.item.type,
+      id: w.item.id,
       versionId: String(w.version),
-      patient: w.index.patientId,
+      patient: w.rows.patientId,
       operation: w.op,
       at: now,
     }));
@@ -112,7 +192,7 @@ async function lockExisting(c: SqlClient, batch: BulkItem[]): Promise<Map<string
        SELECT x.ctid::text AS tid, x.resource_type, x.id, x.version_id, x.deleted, x.content
        FROM fhir_resource x WHERE x.resource_type = k.t AND x.id = k.i FOR UPDATE
      ) r`,
-    [batch.map((b) => b.resource.resourceType), batch.map((b) => b.resource.id)],
+    [batch.map((b) => b.type), batch.map((b) => b.id)],
   );
   return new Map(rows.map((r) => [`${r.resource_type}/${r.id}`, r]));
 }
@@ -124,7 +204,7 @@ function copyJson(json: string): string {
 
 async function copyResources(
   c: SqlClient,
-  writes: { item: BulkItem; version: number; index: IndexEntries }[],
+  writes: { item: BulkItem; version: number; rows: PreparedRows }[],
   nowIso: string,
 ): Promise<void> {
   if (writes.length === 0) return;
@@ -132,22 +212,13 @@ async function copyResources(
   const strings: string[] = [];
   const dates: string[] = [];
   const quantities: string[] = [];
-  for (const { item, version, index } of writes) {
-    const r = item.resource;
-    const t = copyValue(r.resourceType);
-    const id = copyValue(r.id);
+  for (const { item, version, rows } of writes) {
     res.push(
-      `${t}\t${id}\t${version}\t${nowIso}\tf\t${copyValue(index.patientId)}\t${copyValue(textArrayLiteral(index.tokens))}\t${copyJson(JSON.stringify(r))}\n`,
+      `${copyValue(item.type)}\t${copyValue(item.id)}\t${version}\t${nowIso}\tf\t${copyValue(rows.patientId)}\t${rows.tokens}\t${copyJson(storedJson(item, version, nowIso))}\n`,
     );
-    for (const s of index.strings)
-      strings.push(`${t}\t${id}\t${copyValue(s.param)}\t${copyValue(s.value)}\t${copyValue(s.raw)}\n`);
-    for (const d of index.dates)
-      dates.push(`${t}\t${id}\t${copyValue(d.param)}\t${toSqlTime(d.lo)}\t${toSqlTime(d.hi)}\n`);
-    for (const q of index.quantities) {
-      quantities.push(
-        `${t}\t${id}\t${copyValue(q.param)}\t${q.value}\t${copyValue(q.system)}\t${copyValue(q.code)}\n`,
-      );
-    }
+    if (rows.strings) strings.push(rows.strings);
+    if (rows.dates) dates.push(rows.dates);
+    if (rows.quantities) quantities.push(rows.quantities);
   }
   await c.copyFrom(
     'fhir_resource',

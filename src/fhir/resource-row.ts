@@ -55,7 +55,11 @@ export function sameContent(a: FhirResource, b: FhirResource): boolean {
  * resourceType, id and meta first, the order people expect to read (content
  * is kept as written, so this order is what clients get back).
  */
-export function withServerMeta(r: FhirResource, versionId: number, lastUpdated: string): FhirResource {
+export function withServerMeta(
+  r: FhirResource,
+  versionId: number | string,
+  lastUpdated: string,
+): FhirResource {
   const { resourceType, id, meta, ...rest } = r;
   return { resourceType, id, meta: { ...(meta ?? {}), versionId: String(versionId), lastUpdated }, ...rest };
 }

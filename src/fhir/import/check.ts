@@ -1,3 +1,4 @@
+import { metaSpliceOffset, type PreparedRows, prepareRows, prepareStoredJson } from '../bulk-write.ts';
 import { isResourceType } from '../definitions.ts';
 import { extractIndex, type IndexEntries } from '../index-extract.ts';
 import type { FhirResource } from '../resource-row.ts';
@@ -12,7 +13,21 @@ export interface CheckInput {
 }
 
 export type CheckResult =
-  | { ok: true; resource: FhirResource; index: IndexEntries }
+  /**
+   * `json` is the text to store (prepareStoredJson). A worker drops `resource`
+   * before replying: copying the object graph back costs more than the
+   * validation saved, strings cross threads cheaply.
+   */
+  | {
+      ok: true;
+      type: string;
+      id: string;
+      /** The stored text, unless it is the input line with the meta slots spliced in at `metaAt`. */
+      json?: string;
+      metaAt?: number;
+      resource?: FhirResource;
+      rows: PreparedRows;
+    }
   /** type is set when the resource named a real resource type, so the failure counts against it. */
   | { ok: false; type?: string; reason: string };
 
@@ -57,9 +72,14 @@ export function checkRecord(input: CheckInput): CheckResult {
     return { ok: false, type, reason };
   }
   const r = obj as FhirResource;
+  let metaAt: number | undefined;
   if (r.id === undefined) r.id = uuidV5(input.text ?? JSON.stringify(r), CONTENT_NAMESPACE);
+  else if (input.text !== undefined) metaAt = metaSpliceOffset(input.text, r);
   try {
-    return { ok: true, resource: r, index: extractIndex(r) };
+    const rows = prepareRows(r.resourceType, r.id!, extractIndex(r));
+    return metaAt !== undefined
+      ? { ok: true, type: r.resourceType, id: r.id!, metaAt, resource: r, rows }
+      : { ok: true, type: r.resourceType, id: r.id!, json: prepareStoredJson(r), resource: r, rows };
   } catch (err) {
     return { ok: false, type, reason: `could not index for search: ${(err as Error).message}` };
   }

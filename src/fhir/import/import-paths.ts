@@ -1,3 +1,4 @@
+import { spliceMeta } from '../bulk-write.ts';
 import type { FhirStore } from '../store.ts';
 import type { CheckResult } from './check.ts';
 import { type Checker, defaultWorkerCount, inlineChecker, workerChecker } from './checker.ts';
@@ -53,6 +54,8 @@ export interface ImportOptions {
   /** Resources per transaction (default 2,000). */
   batchSize?: number;
   signal?: AbortSignal;
+  /** Concurrent write transactions (PostgreSQL default 2; PGlite is one connection, so 1). */
+  writers?: number;
   /** Validation worker threads; 0 validates in this thread. Default: cores − 1 (at least 1), or 0 for inputs under 4 MB. */
   workers?: number;
   /** How many errors the summary keeps (default 1,000); all are counted and passed to onError. */
@@ -66,6 +69,45 @@ export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_TEXT = 32 * 1024 * 1024;
 /** Below this much input, validation runs in this thread unless `workers` says otherwise. */
 const SMALL_IMPORT_BYTES = 4 * 1024 * 1024;
+/** Two writers let PostgreSQL use a second core for index maintenance while the first commits. */
+const DEFAULT_PG_WRITERS = 2;
+
+interface PendingWrite {
+  keys: Promise<Set<string>>;
+  done: Promise<void>;
+}
+
+const keysOf = (results: CheckResult[]): Set<string> => {
+  const keys = new Set<string>();
+  for (const r of results) if (r.ok) keys.add(`${r.type}/${r.id}`);
+  return keys;
+};
+
+function overlaps(a: Set<string>, b: Set<string>): boolean {
+  const [small, large] = a.size < b.size ? [a, b] : [b, a];
+  for (const k of small) if (large.has(k)) return true;
+  return false;
+}
+
+/** At most n tasks at once, started in the order they ask. */
+class Slots {
+  #free: number;
+  readonly #queue: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = n;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#queue.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
 
 export function formatImportError(e: Pick<ImportError, 'file' | 'line' | 'entry' | 'reason'>): string {
   const where =
@@ -134,10 +176,14 @@ export async function importPaths(
     const entries: WriteEntry<SourceRecord>[] = [];
     for (let i = 0; i < batch.length; i++) {
       const res = results[i];
-      const type = res.ok ? res.resource.resourceType : res.type;
+      const type = res.type;
       if (type) typeOf(type).read++;
-      if (res.ok) entries.push({ item: { resource: res.resource, index: res.index }, source: batch[i] });
-      else {
+      if (res.ok) {
+        const { type, id, resource, rows } = res;
+        // The stored text is the input line itself with meta spliced in, when the checker found where.
+        const json = res.metaAt !== undefined ? spliceMeta(batch[i].text!, res.metaAt) : res.json;
+        entries.push({ item: { type, id, json, rows, ...(resource ? { resource } : {}) }, source: batch[i] });
+      } else {
         if (type) typeOf(type).failed++;
         report(batch[i], res.reason);
       }
@@ -160,22 +206,39 @@ export async function importPaths(
   // Starting a worker costs a second or two (it loads the FHIR definitions); small inputs are faster inline.
   const workers = opts.workers ?? (totalBytes < SMALL_IMPORT_BYTES ? 0 : defaultWorkerCount());
   const checker: Checker = workers > 0 ? workerChecker(workers) : inlineChecker();
-  // Enough batches in flight to keep every checker busy while one is written.
-  const maxInFlight = checker.parallelism + 1;
+  // Enough batches in flight to keep every checker busy while others are written.
+  const writers = Math.max(1, opts.writers ?? (store.db.dialect === 'postgres' ? DEFAULT_PG_WRITERS : 1));
+  const maxInFlight = checker.parallelism + writers;
   const inFlight: Promise<void>[] = [];
-  let writing: Promise<void> = Promise.resolve();
+  const slots = new Slots(writers);
+  let pending: PendingWrite[] = [];
   let failure: unknown;
 
   const submit = async (batch: SourceRecord[]) => {
     const checked = checker.check(batch.map(({ text, resource, error }) => ({ text, resource, error })));
     checked.catch(() => undefined);
-    // After a cancel, batches not yet written are dropped rather than committed.
-    writing = writing.then(async () => {
+    // Batches are written concurrently, except that a batch sharing a resource
+    // with an earlier one waits for it, so repeated ids keep their file order.
+    const earlier = pending;
+    const me: PendingWrite = { keys: checked.then(keysOf, () => new Set<string>()), done: Promise.resolve() };
+    me.done = (async () => {
       const results = await checked;
-      if (!opts.signal?.aborted) await write(batch, results);
-    });
-    const done = writing.catch((err) => {
+      const mine = await me.keys;
+      for (const e of earlier) {
+        const theirs = await e.keys;
+        if (overlaps(theirs, mine)) await e.done.catch(() => undefined);
+      }
+      await slots.run(async () => {
+        // After a cancel, batches not yet written are dropped rather than committed.
+        if (!opts.signal?.aborted && failure === undefined) await write(batch, results);
+      });
+    })();
+    pending = [...earlier, me];
+    const done = me.done.catch((err) => {
       failure ??= err;
+    });
+    done.then(() => {
+      pending = pending.filter((p) => p !== me);
     });
     inFlight.push(done);
     while (inFlight.length > maxInFlight) await inFlight.shift();

@@ -5,7 +5,9 @@ import { type CheckInput, checkRecords } from './check.ts';
 
 parentPort!.on('message', (msg: { id: number; inputs: CheckInput[] }) => {
   try {
-    parentPort!.postMessage({ id: msg.id, results: checkRecords(msg.inputs) });
+    const results = checkRecords(msg.inputs);
+    for (const r of results) if (r.ok) delete r.resource;
+    parentPort!.postMessage({ id: msg.id, results });
   } catch (err) {
     parentPort!.postMessage({
       id: msg.id,

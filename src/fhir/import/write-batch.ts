@@ -1,4 +1,4 @@
-import { type BulkItem, bulkUpsert, type TypeCounts } from '../bulk-write.ts';
+import { type BulkItem, bulkUpsert, resourceOf, type TypeCounts } from '../bulk-write.ts';
 import { sameContent } from '../resource-row.ts';
 import type { FhirStore } from '../store.ts';
 
@@ -28,12 +28,11 @@ export async function writeBatch<T>(
   let part: WriteEntry<T>[] = [];
   let keys = new Map<string, BulkItem>();
   for (const e of entries) {
-    const r = e.item.resource;
-    const key = `${r.resourceType}/${r.id}`;
+    const key = `${e.item.type}/${e.item.id}`;
     const earlier = keys.get(key);
     if (earlier) {
-      if (sameContent(earlier.resource, r)) {
-        counter(out.counts, r.resourceType).unchanged++;
+      if (sameContent(resourceOf(earlier), resourceOf(e.item))) {
+        counter(out.counts, e.item.type).unchanged++;
         continue;
       }
       await isolate(store, part, out);
@@ -71,11 +70,11 @@ async function isolate<T>(store: FhirStore, entries: WriteEntry<T>[], out: Write
   } catch (err) {
     if (!isDataError(err)) throw err;
     if (entries.length === 1) {
-      const r = entries[0].item.resource;
+      const { type, id } = entries[0].item;
       out.failures.push({
         source: entries[0].source,
-        type: r.resourceType,
-        reason: `the database rejected ${r.resourceType}/${r.id}: ${(err as Error).message}`,
+        type,
+        reason: `the database rejected ${type}/${id}: ${(err as Error).message}`,
       });
       return;
     }
