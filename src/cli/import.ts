@@ -11,15 +11,24 @@ import { fmt, Progress } from './progress.ts';
 /** Exit code when the import finished but some lines or entries were rejected. */
 export const EXIT_PARTIAL = 3;
 
-export function printSummary(summary: Pick<ImportSummary, 'types' | 'totals' | 'errorCount'>, seconds: number): void {
+export function printSummary(
+  summary: Pick<ImportSummary, 'types' | 'totals' | 'errorCount'>,
+  seconds: number,
+): void {
   const out = process.stdout;
-  out.write(`${'type'.padEnd(24)}${['read', 'created', 'updated', 'unchanged', 'failed'].map((h) => h.padStart(11)).join('')}\n`);
+  out.write(
+    `${'type'.padEnd(24)}${['read', 'created', 'updated', 'unchanged', 'failed'].map((h) => h.padStart(11)).join('')}\n`,
+  );
   const rows = Object.entries(summary.types).sort((a, b) => b[1].read - a[1].read);
   for (const [type, t] of [...rows, ['total', summary.totals] as const]) {
-    out.write(`${type.padEnd(24)}${[t.read, t.created, t.updated, t.unchanged, t.failed].map((n) => fmt(n).padStart(11)).join('')}\n`);
+    out.write(
+      `${type.padEnd(24)}${[t.read, t.created, t.updated, t.unchanged, t.failed].map((n) => fmt(n).padStart(11)).join('')}\n`,
+    );
   }
   const rate = seconds > 0 ? summary.totals.read / seconds : 0;
-  out.write(`${fmt(summary.totals.read)} resources in ${seconds.toFixed(1)} s (${fmt(Math.round(rate))}/s), ${fmt(summary.errorCount)} rejected\n`);
+  out.write(
+    `${fmt(summary.totals.read)} resources in ${seconds.toFixed(1)} s (${fmt(Math.round(rate))}/s), ${fmt(summary.errorCount)} rejected\n`,
+  );
 }
 
 /** Imports into the database directly (shows progress, prints every rejected line). */
@@ -31,7 +40,11 @@ export async function importLocally(paths: string[]): Promise<ImportSummary> {
       const progress = new Progress('importing');
       const summary = await importPaths(rt.store, paths, {
         onProgress: (p) =>
-          progress.update(p.bytes, p.totalBytes, `${fmt(p.resources)} resources, ${fmt(Math.round(p.perSecond))}/s, ${fmt(p.errors)} rejected`),
+          progress.update(
+            p.bytes,
+            p.totalBytes,
+            `${fmt(p.resources)} resources, ${fmt(Math.round(p.perSecond))}/s, ${fmt(p.errors)} rejected`,
+          ),
         onError: (e) => {
           progress.done();
           process.stderr.write(`${e.message}\n`);
@@ -52,7 +65,10 @@ async function importViaServer(server: ServerInfo, paths: string[]): Promise<Imp
     resourceType: 'Parameters',
     parameter: [
       { name: 'inputFormat', valueCode: 'application/fhir+ndjson' },
-      ...files.map((f) => ({ name: 'input', part: [{ name: 'url', valueUrl: pathToFileURL(path.resolve(f.path)).href }] })),
+      ...files.map((f) => ({
+        name: 'input',
+        part: [{ name: 'url', valueUrl: pathToFileURL(path.resolve(f.path)).href }],
+      })),
     ],
   });
   const statusUrl = new URL(kickoff.headers.get('content-location')).pathname;
@@ -65,7 +81,11 @@ async function importViaServer(server: ServerInfo, paths: string[]): Promise<Imp
     }
     const p = res.body?.progress;
     if (p?.resources !== undefined) {
-      progress.update(p.bytes ?? 0, p.totalBytes || undefined, `${fmt(p.resources)} resources, ${fmt(p.errors ?? 0)} rejected`);
+      progress.update(
+        p.bytes ?? 0,
+        p.totalBytes || undefined,
+        `${fmt(p.resources)} resources, ${fmt(p.errors ?? 0)} rejected`,
+      );
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
