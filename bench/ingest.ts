@@ -16,7 +16,9 @@ import { generatePopulation } from '../src/generate/index.ts';
 import { num, percentile, table } from './stats.ts';
 
 const ROOT = path.join(os.tmpdir(), 'outreach-bench');
-const SYNTHEA = path.resolve(import.meta.dirname, '../../shared/data/synthea-r4-100.tar.gz');
+
+import { SYNTHEA_ARCHIVE as SYNTHEA } from '../test/synthea.ts';
+
 const TARGET = Number(process.env.BENCH_RESOURCES ?? 1_000_000);
 const DIALECTS = (process.env.BENCH_DIALECTS ?? 'postgres,pglite').split(',');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -41,7 +43,8 @@ async function population(): Promise<{ dir: string; resources: number; patients:
   const perPatient = Object.values(probe.resources).reduce((a, b) => a + b, 0) / 500;
   const patients = Math.max(100, Math.round(TARGET / perPatient));
   const dir = path.join(ROOT, `gen-${patients}`);
-  const marker = path.join(dir, 'summary.json');
+  // Beside the folder, not in it: the folder is imported as a whole.
+  const marker = `${dir}.summary.json`;
   if (!fs.existsSync(marker)) {
     fs.rmSync(dir, { recursive: true, force: true });
     log(`generating ${num(patients)} patients (≈${num(perPatient, 1)} resources each) into ${dir}`);

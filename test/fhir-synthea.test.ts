@@ -1,36 +1,12 @@
-/**
- * The Synthea corpus (../shared/data) imported through the FHIR API, then
- * searched: every answer is compared with a direct scan of the files.
- */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, type FhirHttp, fhirHttp, searchAll } from './fhir-http.ts';
 import { type TestServer, testServer } from './helpers.ts';
+import { SYNTHEA_COUNTS, unpackSynthea } from './synthea.ts';
 
-const CORPUS = path.resolve(import.meta.dirname, '../../shared/data/synthea-r4-100.tar.gz');
 const HBA1C = 'http://loinc.org|4548-4';
-const EXPECTED_COUNTS: Record<string, number> = {
-  Observation: 16_315,
-  Claim: 6_083,
-  Encounter: 3_697,
-  ExplanationOfBenefit: 3_697,
-  MedicationRequest: 2_386,
-  Procedure: 2_351,
-  Immunization: 1_287,
-  DiagnosticReport: 897,
-  Condition: 639,
-  Organization: 452,
-  Practitioner: 452,
-  CareTeam: 278,
-  CarePlan: 278,
-  Patient: 100,
-  AllergyIntolerance: 38,
-  ImagingStudy: 16,
-  Device: 4,
-};
+const EXPECTED_COUNTS = SYNTHEA_COUNTS;
 
 /** A resource from the files, with the id the server gave it and its patient's server id. */
 interface Loaded {
@@ -49,18 +25,17 @@ interface PatientFile {
 
 let server: TestServer;
 let http: FhirHttp;
-let dir: string;
+let unpacked: ReturnType<typeof unpackSynthea>;
 const byType = new Map<string, Loaded[]>();
 const patients: PatientFile[] = [];
 const transactionFailures: any[] = [];
 let groupResult: { status: number; body: any } | undefined;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synthea-'));
-  execFileSync('tar', ['xzf', CORPUS, '-C', dir]);
+  unpacked = unpackSynthea();
   server = await testServer('2026-01-01T00:00:00Z');
   http = fhirHttp(server);
-  const folder = path.join(dir, 'synthea-r4-100');
+  const folder = unpacked.dir;
   const files = fs.readdirSync(folder).sort();
   let groupText: string | undefined;
   for (const file of files) {
@@ -110,7 +85,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  unpacked?.cleanup();
 });
 
 /** The instants a FHIR date, dateTime or Period covers, as [lo, hi] in ms. */

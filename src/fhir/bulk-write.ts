@@ -116,54 +116,60 @@ export async function bulkUpsert(
   const byKey = new Map<string, BulkItem>();
   for (const item of items) byKey.set(`${item.type}/${item.id}`, item);
   const batch = [...byKey.values()];
+  return db.transaction((c) => bulkUpsertIn(c, clock.now(), batch));
+}
+
+/** bulkUpsert inside the caller's transaction (a transaction Bundle's creates); ids must be unique in `batch`. */
+export async function bulkUpsertIn(
+  c: SqlClient,
+  now: Date,
+  batch: readonly BulkItem[],
+): Promise<Record<string, TypeCounts>> {
   const counts: Record<string, TypeCounts> = {};
   const count = (type: string) => (counts[type] ??= { created: 0, updated: 0, unchanged: 0 });
-  await db.transaction(async (c) => {
-    const existing = await lockExisting(c, batch);
-    const now = clock.now();
-    const nowIso = now.toISOString();
-    const writes: { item: BulkItem; version: number; rows: PreparedRows; op: 'create' | 'update' }[] = [];
-    // Replaced rows are found again by their physical address: they are locked, so it cannot move.
-    const replaced: ExistingRow[] = [];
-    for (const item of batch) {
-      const prev = existing.get(`${item.type}/${item.id}`);
-      if (prev && !prev.deleted && sameContent(prev.content, resourceOf(item))) {
-        count(item.type).unchanged++;
-        continue;
-      }
-      if (prev) replaced.push(prev);
-      const version = prev ? prev.version_id + 1 : 1;
-      const op = prev && !prev.deleted ? 'update' : 'create';
-      count(item.type)[op === 'update' ? 'updated' : 'created']++;
-      const rows = item.rows ?? prepareRows(item.type, item.id, extractIndex(resourceOf(item)));
-      writes.push({ item, version, rows, op });
+  const existing = await lockExisting(c, batch);
+  const nowIso = now.toISOString();
+  const writes: { item: BulkItem; version: number; rows: PreparedRows; op: 'create' | 'update' }[] = [];
+  // Replaced rows are found again by their physical address: they are locked, so it cannot move.
+  const replaced: ExistingRow[] = [];
+  for (const item of batch) {
+    const prev = existing.get(`${item.type}/${item.id}`);
+    if (prev && !prev.deleted && sameContent(prev.content, resourceOf(item))) {
+      count(item.type).unchanged++;
+      continue;
     }
-    if (replaced.length > 0) {
-      const tids = replaced.map((x) => x.tid);
-      await c.query(
-        `INSERT INTO fhir_history (resource_type, id, version_id, last_updated, deleted, content)
-         SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])`,
-        [tids],
-      );
-      await c.query('DELETE FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])', [tids]);
-      const byType = new Map<string, string[]>();
-      for (const x of replaced) {
-        if (!byType.has(x.resource_type)) byType.set(x.resource_type, []);
-        byType.get(x.resource_type)!.push(x.id);
-      }
-      for (const [type, ids] of byType) await deleteIndexRows(c, type, ids);
+    if (prev) replaced.push(prev);
+    const version = prev ? prev.version_id + 1 : 1;
+    const op = prev && !prev.deleted ? 'update' : 'create';
+    count(item.type)[op === 'update' ? 'updated' : 'created']++;
+    const rows = item.rows ?? prepareRows(item.type, item.id, extractIndex(resourceOf(item)));
+    writes.push({ item, version, rows, op });
+  }
+  if (replaced.length > 0) {
+    const tids = replaced.map((x) => x.tid);
+    await c.query(
+      `INSERT INTO fhir_history (resource_type, id, version_id, last_updated, deleted, content)
+       SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])`,
+      [tids],
+    );
+    await c.query('DELETE FROM fhir_resource WHERE ctid = ANY($1::text[]::tid[])', [tids]);
+    const byType = new Map<string, string[]>();
+    for (const x of replaced) {
+      if (!byType.has(x.resource_type)) byType.set(x.resource_type, []);
+      byType.get(x.resource_type)!.push(x.id);
     }
-    await copyResources(c, writes, nowIso);
-    const changes: NewChange[] = writes.map((w) => ({
-      resourceType: w.item.type,
-      id: w.item.id,
-      versionId: String(w.version),
-      patient: w.rows.patientId,
-      operation: w.op,
-      at: now,
-    }));
-    await appendChanges(c, changes);
-  });
+    for (const [type, ids] of byType) await deleteIndexRows(c, type, ids);
+  }
+  await copyResources(c, writes, nowIso);
+  const changes: NewChange[] = writes.map((w) => ({
+    resourceType: w.item.type,
+    id: w.item.id,
+    versionId: String(w.version),
+    patient: w.rows.patientId,
+    operation: w.op,
+    at: now,
+  }));
+  await appendChanges(c, changes);
   return counts;
 }
 
@@ -184,7 +190,7 @@ interface ExistingRow {
  * a plain join against unnest() is planned as a hash join over a sequential
  * scan, which makes every batch slower as the store grows.
  */
-async function lockExisting(c: SqlClient, batch: BulkItem[]): Promise<Map<string, ExistingRow>> {
+async function lockExisting(c: SqlClient, batch: readonly BulkItem[]): Promise<Map<string, ExistingRow>> {
   const { rows } = await c.query<ExistingRow>(
     `SELECT r.tid, r.resource_type, r.id, r.version_id, r.deleted, r.content
      FROM unnest($1::text[], $2::text[]) AS k(t, i)

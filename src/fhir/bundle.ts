@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type SqlClient } from '../db/client.ts';
+import { bulkUpsertIn } from './bulk-write.ts';
 import { FhirError, type OutcomeIssue } from './outcome.ts';
 import { forEachReference } from './references.ts';
 import type { FhirResource } from './resource-row.ts';
+import { withServerMeta } from './resource-row.ts';
 import { type Bundle, type BundleEntry, searchIds } from './search/execute.ts';
 import { parseSearch } from './search/parse.ts';
 import type { FhirStore } from './store.ts';
@@ -212,7 +214,38 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
     }
     if (missing.length) throw new FhirError(400, missing);
 
-    for (const e of [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method])) {
+    const ordered = [...entries].sort((a, b) => ORDER[a.method] - ORDER[b.method]);
+    for (const e of ordered.filter((x) => x.method === 'DELETE')) {
+      responses.set(e.index, await executeEntry(store, c, e, ids.get(e.index), false, base));
+    }
+    // Creates have fresh ids, so they go in together through the bulk path (COPY) rather than one by one.
+    const creates = ordered.filter((x) => x.method === 'POST' && !skip.has(x.index));
+    if (creates.length > 0) {
+      const now = store.clock.now();
+      const nowIso = now.toISOString();
+      const items = creates.map((e) => ({
+        type: e.resource!.resourceType,
+        id: ids.get(e.index)!,
+        resource: { ...e.resource!, id: ids.get(e.index)! },
+      }));
+      await bulkUpsertIn(c, now, items);
+      items.forEach((item, i) => {
+        const stored = withServerMeta(item.resource, 1, nowIso);
+        responses.set(creates[i].index, {
+          fullUrl: `${base}/${item.type}/${item.id}`,
+          resource: stored,
+          response: {
+            status: '201 Created',
+            location: `${item.type}/${item.id}/_history/1`,
+            etag: 'W/"1"',
+            lastModified: nowIso,
+          },
+        });
+      });
+    }
+    for (const e of ordered.filter(
+      (x) => x.method !== 'DELETE' && !(x.method === 'POST' && !skip.has(x.index)),
+    )) {
       responses.set(e.index, await executeEntry(store, c, e, ids.get(e.index), skip.has(e.index), base));
     }
   });

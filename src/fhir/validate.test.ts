@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNTHEA_ARCHIVE } from '../../test/synthea.ts';
 import type { ValidationIssue } from './validate.ts';
 import { validateResource } from './validate.ts';
 
@@ -188,7 +189,7 @@ describe('validateResource: Synthea corpus', () => {
   let dir = '';
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'synthea-'));
-    execFileSync('tar', ['xzf', '/work/shared/data/synthea-r4-100.tar.gz', '-C', dir]);
+    execFileSync('tar', ['xzf', SYNTHEA_ARCHIVE, '-C', dir]);
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

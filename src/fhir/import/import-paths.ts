@@ -69,6 +69,17 @@ export const DEFAULT_BATCH_SIZE = 2000;
 const MAX_BATCH_TEXT = 32 * 1024 * 1024;
 /** Below this much input, validation runs in this thread unless `workers` says otherwise. */
 const SMALL_IMPORT_BYTES = 4 * 1024 * 1024;
+/**
+ * After this many writes the planner's statistics are refreshed: a store that
+ * grew from nothing to a million rows would otherwise be planned as if empty
+ * (and PGlite has no autovacuum to do it later).
+ */
+const ANALYZE_AFTER = 1000;
+
+async function analyzeStore(store: FhirStore): Promise<void> {
+  await store.db.query('ANALYZE fhir_resource, fhir_date, fhir_string, fhir_quantity, fhir_change');
+}
+
 /** Two writers let PostgreSQL use a second core for index maintenance while the first commits. */
 const DEFAULT_PG_WRITERS = 2;
 
@@ -281,6 +292,7 @@ export async function importPaths(
     totals.unchanged += t.unchanged;
     totals.failed += t.failed;
   }
+  if (totals.created + totals.updated >= ANALYZE_AFTER) await analyzeStore(store);
   const sorted = Object.fromEntries(
     Object.entries(types).sort(([a, x], [b, y]) => y.read - x.read || (a < b ? -1 : 1)),
   );

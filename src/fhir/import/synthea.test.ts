@@ -1,58 +1,28 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestEnv, testEnv } from '../../../test/helpers.ts';
+import { SYNTHEA_COUNTS, unpackSynthea } from '../../../test/synthea.ts';
 import { lastSeq } from '../changes.ts';
 import { forEachReference } from '../references.ts';
 import { type ImportSummary, importPaths } from './import-paths.ts';
 
-// The shared corpus sits beside the checkout (../shared/data); it is unpacked into a temp dir, never into the repo.
-const ARCHIVE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/data/synthea-r4-100.tar.gz',
-);
-
-/** Per-type counts from the corpus README. */
-const CORPUS: Record<string, number> = {
-  Observation: 16315,
-  Claim: 6083,
-  Encounter: 3697,
-  ExplanationOfBenefit: 3697,
-  MedicationRequest: 2386,
-  Procedure: 2351,
-  Immunization: 1287,
-  DiagnosticReport: 897,
-  Condition: 639,
-  Organization: 452,
-  Practitioner: 452,
-  CareTeam: 278,
-  CarePlan: 278,
-  Patient: 100,
-  AllergyIntolerance: 38,
-  ImagingStudy: 16,
-  Device: 4,
-  Group: 1,
-};
+/** Per-type counts from the corpus README, plus the one Group file. */
+const CORPUS: Record<string, number> = { ...SYNTHEA_COUNTS, Group: 1 };
 
 let env: TestEnv;
-let tmp: string;
+let unpacked: ReturnType<typeof unpackSynthea>;
 let corpus: string;
 let first: ImportSummary;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(path.join(os.tmpdir(), 'synthea-'));
-  execFileSync('tar', ['xzf', ARCHIVE, '-C', tmp]);
-  corpus = path.join(tmp, 'synthea-r4-100');
+  unpacked = unpackSynthea();
+  corpus = unpacked.dir;
   env = await testEnv();
   // One worker thread: the path large imports take.
   first = await importPaths(env.store, [corpus], { workers: 1 });
 });
 afterAll(async () => {
   await env?.close();
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  unpacked?.cleanup();
 });
 
 describe('importing the Synthea corpus', () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNTHEA_ARCHIVE } from '../../../test/synthea.ts';
 import { generateResources } from '../../generate/index.ts';
 import type { ValidationIssue } from '../validate.ts';
 import { validateResource } from '../validate.ts';
@@ -77,7 +78,7 @@ describe('compiled validator parity with medplum', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'synthea-'));
-    execFileSync('tar', ['xzf', '/work/shared/data/synthea-r4-100.tar.gz', '-C', dir]);
+    execFileSync('tar', ['xzf', SYNTHEA_ARCHIVE, '-C', dir]);
     const root = join(dir, 'synthea-r4-100');
     for (const file of readdirSync(root).filter((f) => f.endsWith('.json'))) {
       const json = JSON.parse(readFileSync(join(root, file), 'utf8')) as Resource;
