@@ -55,8 +55,9 @@ function stopped(proc: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
 }
 
-// The embedded database's single-process rule only applies to PGlite.
-describe.runIf(!process.env.DATABASE_URL)('outreach CLI on the embedded database', () => {
+// These commands always use the embedded database (DATABASE_URL is cleared for them), whichever
+// database the rest of the suite runs on: the single-process rule is PGlite's.
+describe('outreach CLI on the embedded database', () => {
   let dataDir: string;
   beforeAll(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'outreach-cli-'));
