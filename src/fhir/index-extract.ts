@@ -1,5 +1,10 @@
 import { MAX_TIME, MIN_TIME, parseDateRange } from './dates.ts';
-import { compartmentStepsByType, type PathStep, searchParamsOf } from './search-params.ts';
+import {
+  compartmentStepsByType,
+  isCompartmentParam,
+  type PathStep,
+  searchParamsOf,
+} from './search-params.ts';
 
 /** Everything the search index keeps of one resource. */
 export interface IndexEntries {
@@ -76,12 +81,18 @@ export function referenceKey(ref: string): string {
 export function extractIndex(resource: Json): IndexEntries {
   const type: string = resource.resourceType;
   const out: IndexEntries = { tokens: [], strings: [], dates: [], quantities: [], patientId: null };
+  out.patientId = type === 'Patient' ? (resource.id ?? null) : compartmentPatient(resource);
+  const ownPatient = out.patientId === null ? undefined : `Patient/${out.patientId}`;
   for (const param of searchParamsOf(type).values()) {
+    const skip = ownPatient !== undefined && isCompartmentParam(type, param) ? ownPatient : undefined;
     for (const steps of param.steps) {
-      for (const v of collect(resource, steps)) addValue(out, param.name, param.kind, v);
+      for (const v of collect(resource, steps)) {
+        if (skip !== undefined && typeof v?.reference === 'string' && referenceKey(v.reference) === skip)
+          continue;
+        addValue(out, param.name, param.kind, v);
+      }
     }
   }
-  out.patientId = type === 'Patient' ? (resource.id ?? null) : compartmentPatient(resource);
   if (out.tokens.length > 1) out.tokens = [...new Set(out.tokens)];
   return out;
 }

@@ -391,3 +391,16 @@ export function searchParam(type: string, name: string): CompiledParam | undefin
 export const compartmentStepsByType: ReadonlyMap<string, PathStep[]> = new Map(
   Object.entries(PATIENT_COMPARTMENT).map(([t, p]) => [t, compilePath(p)]),
 );
+
+/**
+ * A reference parameter whose path is the type's patient-compartment path
+ * (Observation `patient` and `subject`, Appointment `actor`, ...). Its value
+ * naming the compartment's patient is not kept as a token: the indexed
+ * patient_id column already answers it, and one unique key per resource is
+ * the most expensive kind of GIN entry.
+ */
+export function isCompartmentParam(type: string, param: SearchParamDef): boolean {
+  return (
+    param.kind === 'reference' && param.paths.length === 1 && param.paths[0] === PATIENT_COMPARTMENT[type]
+  );
+}

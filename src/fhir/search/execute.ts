@@ -1,6 +1,7 @@
 import type { Queryable } from '../../db/client.ts';
 import type { OutcomeIssue } from '../outcome.ts';
 import type { FhirResource } from '../resource-row.ts';
+import { isCompartmentParam } from '../search-params.ts';
 import type { IncludeSpec, SearchRequest } from './parse.ts';
 import { orderClause, Params, whereClause } from './sql.ts';
 
@@ -132,9 +133,14 @@ async function includes(
   }
   for (const inc of req.revinclude) {
     const keys = matches.map((m) => `${inc.param.name}=${m.resourceType}/${m.id}`);
+    // A compartment's own patient is the patient_id column, not a token (isCompartmentParam).
+    const patients = isCompartmentParam(inc.sourceType, inc.param)
+      ? matches.filter((m) => m.resourceType === 'Patient').map((m) => m.id)
+      : [];
     const rows = await db.query<{ content: FhirResource }>(
-      `SELECT content FROM fhir_resource WHERE resource_type = $1 AND NOT deleted AND tokens && $2::text[] ORDER BY id LIMIT ${MAX_INCLUDES + 1}`,
-      [inc.sourceType, keys],
+      `SELECT content FROM fhir_resource WHERE resource_type = $1 AND NOT deleted
+       AND (tokens && $2::text[] OR patient_id = ANY($3::text[])) ORDER BY id LIMIT ${MAX_INCLUDES + 1}`,
+      [inc.sourceType, keys, patients],
     );
     if (rows.length > MAX_INCLUDES) {
       warnings.push({
@@ -178,12 +184,15 @@ async function includeTargets(
   inc: IncludeSpec,
 ): Promise<string[]> {
   const prefix = `${inc.param.name}=`;
-  const rows = await db.query<{ tokens: string[] }>(
-    'SELECT tokens FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])',
+  const rows = await db.query<{ tokens: string[]; patient_id: string | null }>(
+    'SELECT tokens, patient_id FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[])',
     [type, matches.map((m) => m.id)],
   );
+  const compartment = isCompartmentParam(type, inc.param);
   const targets = new Set<string>();
-  for (const { tokens } of rows) {
+  for (const { tokens, patient_id } of rows) {
+    if (compartment && patient_id && (!inc.targetType || inc.targetType === 'Patient'))
+      targets.add(`Patient/${patient_id}`);
     for (const t of tokens) {
       if (!t.startsWith(prefix)) continue;
       const ref = t.slice(prefix.length);

@@ -1,6 +1,6 @@
 import { parseDateRange, toSqlTime } from '../dates.ts';
 import { normalizeString, referenceKey } from '../index-extract.ts';
-import type { CompiledParam } from '../search-params.ts';
+import { type CompiledParam, isCompartmentParam } from '../search-params.ts';
 import type { Criterion, Prefix, SearchRequest, SortKey } from './parse.ts';
 import { splitPrefix } from './parse.ts';
 
@@ -111,17 +111,17 @@ function referenceSql(
     else if (param.targets?.length) for (const t of param.targets) keys.push(`${param.name}=${t}/${v}`);
     else anyType.push(v);
   }
-  // patient= on a patient-compartment type uses the indexed patient_id column.
-  if (
-    param.name === 'patient' &&
-    type !== 'Patient' &&
-    anyType.length === 0 &&
-    keys.every((k) => k.startsWith('patient=Patient/'))
-  ) {
-    return `r.patient_id = ANY(${p.add(keys.map((k) => k.slice('patient=Patient/'.length)))}::text[])`;
-  }
   const parts: string[] = [];
-  if (keys.length) parts.push(`r.tokens && ${p.add(keys)}::text[]`);
+  if (isCompartmentParam(type, param)) {
+    // The compartment's own patient is the patient_id column, not a token (see isCompartmentParam).
+    const prefix = `${param.name}=Patient/`;
+    const patients = keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    const ids = [...patients, ...anyType];
+    if (ids.length) parts.push(`r.patient_id = ANY(${p.add(ids)}::text[])`);
+    // patient= means the compartment itself; other parameters may also name a second patient (as a token).
+    const rest = param.name === 'patient' ? keys.filter((k) => !k.startsWith(prefix)) : keys;
+    if (rest.length) parts.push(`r.tokens && ${p.add(rest)}::text[]`);
+  } else if (keys.length) parts.push(`r.tokens && ${p.add(keys)}::text[]`);
   for (const id of anyType) {
     parts.push(
       `EXISTS (SELECT 1 FROM unnest(r.tokens) t WHERE t LIKE ${p.add(`${likeEscape(param.name)}=%/${likeEscape(id)}`)})`,
