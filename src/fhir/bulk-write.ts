@@ -1,10 +1,10 @@
 import type { Clock } from '../config/clock.ts';
-import { copyValue, type SqlClient, textArrayLiteral } from '../db/client.ts';
+import { copyValue, type SqlClient } from '../db/client.ts';
 import type { Database } from '../db/database.ts';
 import { appendChanges, type NewChange } from './changes.ts';
-import { toSqlTime } from './dates.ts';
-import { extractIndex, type IndexEntries } from './index-extract.ts';
-import { deleteIndexRows } from './index-write.ts';
+import { extractIndex } from './index-extract.ts';
+import { copyIndexRows, deleteIndexRows, type PreparedRows, prepareRows } from './index-write.ts';
+
 import type { FhirResource } from './resource-row.ts';
 import { sameContent, withServerMeta } from './resource-row.ts';
 
@@ -27,38 +27,6 @@ export interface BulkItem {
   json?: string;
   /** The search index as COPY lines (prepareRows), when a worker built it. */
   rows?: PreparedRows;
-}
-
-/** The index rows of one resource in COPY text format, ready to send. */
-export interface PreparedRows {
-  patientId: string | null;
-  /** The tokens column: a COPY-escaped text[] literal. */
-  tokens: string;
-  strings: string;
-  dates: string;
-  quantities: string;
-}
-
-export function prepareRows(type: string, id: string, index: IndexEntries): PreparedRows {
-  const t = copyValue(type);
-  const i = copyValue(id);
-  let strings = '';
-  let dates = '';
-  let quantities = '';
-  for (const s of index.strings)
-    strings += `${t}\t${i}\t${copyValue(s.param)}\t${copyValue(s.value)}\t${copyValue(s.raw)}\n`;
-  for (const d of index.dates)
-    dates += `${t}\t${i}\t${copyValue(d.param)}\t${toSqlTime(d.lo)}\t${toSqlTime(d.hi)}\n`;
-  for (const q of index.quantities) {
-    quantities += `${t}\t${i}\t${copyValue(q.param)}\t${q.value}\t${copyValue(q.system)}\t${copyValue(q.code)}\n`;
-  }
-  return {
-    patientId: index.patientId,
-    tokens: copyValue(textArrayLiteral(index.tokens)),
-    strings,
-    dates,
-    quantities,
-  };
 }
 
 /** The slots for the server's meta, as JSON text: `"meta":{...}`. */
@@ -215,27 +183,18 @@ async function copyResources(
 ): Promise<void> {
   if (writes.length === 0) return;
   const res: string[] = [];
-  const strings: string[] = [];
-  const dates: string[] = [];
-  const quantities: string[] = [];
   for (const { item, version, rows } of writes) {
     res.push(
       `${copyValue(item.type)}\t${copyValue(item.id)}\t${version}\t${nowIso}\tf\t${copyValue(rows.patientId)}\t${rows.tokens}\t${copyJson(storedJson(item, version, nowIso))}\n`,
     );
-    if (rows.strings) strings.push(rows.strings);
-    if (rows.dates) dates.push(rows.dates);
-    if (rows.quantities) quantities.push(rows.quantities);
   }
   await c.copyFrom(
     'fhir_resource',
     ['resource_type', 'id', 'version_id', 'last_updated', 'deleted', 'patient_id', 'tokens', 'content'],
     res.join(''),
   );
-  await c.copyFrom('fhir_string', ['resource_type', 'id', 'param', 'value', 'raw'], strings.join(''));
-  await c.copyFrom('fhir_date', ['resource_type', 'id', 'param', 'lo', 'hi'], dates.join(''));
-  await c.copyFrom(
-    'fhir_quantity',
-    ['resource_type', 'id', 'param', 'value', 'system', 'code'],
-    quantities.join(''),
+  await copyIndexRows(
+    c,
+    writes.map((w) => w.rows),
   );
 }

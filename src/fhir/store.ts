@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import { appendChanges, type ChangeFeed, type ChangeOperation } from './changes.ts';
 import { isResourceType } from './definitions.ts';
 import { extractIndex } from './index-extract.ts';
-import { deleteIndexRows, insertIndexRows } from './index-write.ts';
+import { copyIndexRows, deleteIndexRows, prepareRows } from './index-write.ts';
 import { FhirError, notFound } from './outcome.ts';
 import { type FhirResource, isoTime, type ResourceRow, sameContent, withServerMeta } from './resource-row.ts';
 import { validateResource } from './validate.ts';
@@ -162,7 +162,7 @@ export class FhirStore {
         [type, id, versionId, now.toISOString(), index.patientId, index.tokens, stored],
       );
     }
-    await insertIndexRows(c, [{ type, id, index }]);
+    await copyIndexRows(c, [prepareRows(type, id, index)]);
     const operation: ChangeOperation = existing && !existing.deleted ? 'update' : 'create';
     await appendChanges(c, [
       { resourceType: type, id, versionId: String(versionId), patient: index.patientId, operation, at: now },

@@ -1,6 +1,7 @@
-import { metaSpliceOffset, type PreparedRows, prepareRows, prepareStoredJson } from '../bulk-write.ts';
+import { metaSpliceOffset, prepareStoredJson } from '../bulk-write.ts';
 import { isResourceType } from '../definitions.ts';
 import { extractIndex } from '../index-extract.ts';
+import { type PreparedRows, prepareRows } from '../index-write.ts';
 import type { FhirResource } from '../resource-row.ts';
 import { validateResource } from '../validate.ts';
 import { uuidV5 } from './bundle-entries.ts';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { FhirError } from '../outcome.ts';
+import { FhirError, information } from '../outcome.ts';
 import { FHIR_PREFIX, fhirBase } from '../routes.ts';
 import type { FhirStore } from '../store.ts';
 import { streamToTempFile } from './fetch-input.ts';
@@ -67,16 +67,7 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
       .status(202)
       .header('Content-Location', status)
       .type(FHIR_JSON)
-      .send({
-        resourceType: 'OperationOutcome',
-        issue: [
-          {
-            severity: 'information',
-            code: 'informational',
-            diagnostics: `import job ${job.id} accepted; poll ${status} for progress and the result`,
-          },
-        ],
-      });
+      .send(information(`import job ${job.id} accepted; poll ${status} for progress and the result`));
   });
 
   app.get<{ Params: { jobId: string } }>(`${FHIR_PREFIX}/$import-status/:jobId`, async (req, reply) => {
@@ -99,16 +90,7 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
     return reply
       .status(202)
       .type(FHIR_JSON)
-      .send({
-        resourceType: 'OperationOutcome',
-        issue: [
-          {
-            severity: 'information',
-            code: 'informational',
-            diagnostics: `import job ${before.id} is being cancelled; batches already committed stay stored`,
-          },
-        ],
-      });
+      .send(information(`import job ${before.id} is being cancelled; batches already committed stay stored`));
   });
 
   return runner;
