@@ -187,8 +187,10 @@ describe('FHIR CRUD over HTTP', () => {
     expect(after.body.next).toBe(after.body.changes[3].seq);
   });
 
-  it('requires a bearer token on /fhir and /api, but not on /healthz', async () => {
-    for (const path of ['/fhir/R4/Patient', '/fhir/R4/metadata', '/api/changes?after=0']) {
+  it('requires a bearer token on /fhir and /api, but not on /healthz or the CapabilityStatement', async () => {
+    // Clients discover the server (and how to authenticate) before they have a token.
+    expect((await fetch(`${server.url}/fhir/R4/metadata`)).status).toBe(200);
+    for (const path of ['/fhir/R4/Patient', '/api/changes?after=0']) {
       const none = await fetch(`${server.url}${path}`);
       expect(none.status, path).toBe(401);
       const bogus = await fetch(`${server.url}${path}`, {

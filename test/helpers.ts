@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createToken } from '../src/auth/tokens.ts';
+import { createUser } from '../src/auth/users.ts';
 import { ManualClock } from '../src/config/clock.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
@@ -70,4 +71,39 @@ export async function testServer(start?: string): Promise<TestServer> {
       await env.close();
     },
   };
+}
+
+/** A bearer header for an integration token of `role` (care units for roles that are not organisation-wide). */
+export async function roleAuth(s: TestEnv, role: string, careUnits: string[] = []): Promise<{ authorization: string }> {
+  const { token } = await createToken(s.db, s.clock, { name: `test ${role}`, role, careUnits });
+  return { authorization: `Bearer ${token}` };
+}
+
+export interface Browser {
+  /** Headers for a cookie-authenticated request (with the CSRF token for writes). */
+  headers: { cookie: string; 'x-csrf-token': string };
+  userId: string;
+  email: string;
+}
+
+let userCount = 0;
+
+/** Creates a user and signs in through POST /api/auth/login, like the web app does. */
+export async function signInAs(
+  s: TestServer,
+  role: string,
+  opts: { careUnits?: string[]; email?: string; password?: string } = {},
+): Promise<Browser> {
+  const email = opts.email ?? `user${++userCount}.${role}@region.example.se`;
+  const password = opts.password ?? 'correct horse battery staple';
+  const { id } = await createUser(s.db, s.clock, { email, name: `Test ${role}`, role, careUnits: opts.careUnits, password });
+  const res = await fetch(`${s.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];
+  const me = (await res.json()) as { csrfToken: string };
+  return { headers: { cookie, 'x-csrf-token': me.csrfToken }, userId: id, email };
 }

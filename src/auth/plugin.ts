@@ -4,22 +4,36 @@ import type { Clock } from '../config/clock.ts';
 import type { Database } from '../db/database.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { ProblemError } from '../http/errors.ts';
-import { type Principal, verifyToken } from './tokens.ts';
+import { forbidden } from './access.ts';
+import { PERMISSION_IDS, type Permission } from './permissions.ts';
+import type { Principal } from './principal.ts';
+import type { RoleRegistry } from './roles.ts';
+import { CSRF_HEADER, resolveSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
+import { verifyToken } from './tokens.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-export interface AuthOptions {
+export interface AuthContext {
   db: Database;
   clock: Clock;
+  roles: RoleRegistry;
+  sessions: SessionPolicy;
   /**
    * A secret only the local machine knows (written to DATA_DIR/server.json,
    * mode 0600) so `outreach` CLI commands can act through a running server.
    */
   localControlToken?: string;
+  /**
+   * SHA-256 of the one-time secret printed at first start, while no user
+   * exists: it lets the first administrator create their account in the web app.
+   */
+  bootstrapHash?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The CSRF token of the cookie session, when the request came with one. */
+    csrfToken?: string;
+    sessionIdHash?: string;
+  }
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -28,30 +42,134 @@ function sameSecret(a: string, b: string): boolean {
   return ab.length === bb.length && timingSafeEqual(ab, bb);
 }
 
-/** Every /fhir and /api request must carry `Authorization: Bearer <token>`. */
-export function registerAuth(app: FastifyInstance, opts: AuthOptions): void {
-  app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (!req.url.startsWith('/fhir') && !req.url.startsWith('/api')) return;
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    const deny = (why: string) =>
-      req.url.startsWith('/fhir')
-        ? new FhirError(401, why, 'login')
-        : new ProblemError(401, 'Unauthorized', why);
-    if (!m)
-      throw deny(
-        'missing Authorization header; send "Authorization: Bearer <token>" (create one with: npx outreach token create --name NAME --role admin)',
-      );
+const GUARDED = /^\/(api|fhir|auth)(\/|$)/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export const localPrincipal = (): Principal => ({
+  actorId: 'local-cli',
+  actorName: 'outreach CLI (local operator)',
+  kind: 'local',
+  userId: null,
+  tokenId: null,
+  sessionId: null,
+  method: 'local-cli',
+  role: 'admin',
+  permissions: new Set(PERMISSION_IDS),
+  careUnits: [],
+});
+
+export async function userPrincipalFor(
+  ctx: AuthContext,
+  userId: string,
+  method: 'password' | 'oidc' | 'token',
+  roleOverride?: string,
+): Promise<Principal | null> {
+  const user = await ctx.db.kysely
+    .selectFrom('app_user')
+    .select(['id', 'email', 'role', 'care_units', 'disabled'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (!user || user.disabled) return null;
+  const role = await ctx.roles.get(roleOverride ?? user.role);
+  if (!role) return null;
+  return {
+    actorId: user.id,
+    actorName: user.email,
+    kind: 'user',
+    userId: user.id,
+    tokenId: null,
+    sessionId: null,
+    method,
+    role: role.name,
+    permissions: new Set<Permission>(role.permissions),
+    careUnits: user.care_units ?? [],
+  };
+}
+
+/** Resolves who is calling from a bearer token or the session cookie; null when nobody is signed in. */
+export async function authenticate(
+  ctx: AuthContext,
+  req: FastifyRequest,
+): Promise<{ principal: Principal; via: 'bearer' | 'cookie' } | { error: string } | null> {
+  const header = req.headers.authorization;
+  if (header) {
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return { error: 'the Authorization header must be "Bearer <token>"' };
     const token = m[1];
-    if (opts.localControlToken && sameSecret(token, opts.localControlToken)) {
-      req.principal = { tokenId: 'local-cli', name: 'outreach CLI (local)', role: 'admin' };
-      return;
+    if (ctx.localControlToken && sameSecret(token, ctx.localControlToken))
+      return { principal: localPrincipal(), via: 'bearer' };
+    const row = await verifyToken(ctx.db, ctx.clock, token);
+    if (!row)
+      return {
+        error: 'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create',
+      };
+    if (row.userId) {
+      const p = await userPrincipalFor(ctx, row.userId, 'token', row.role);
+      if (!p) return { error: `the user of token '${row.name}' is disabled or its role '${row.role}' no longer exists` };
+      return { principal: { ...p, tokenId: row.id }, via: 'bearer' };
     }
-    const principal = await verifyToken(opts.db, opts.clock, token);
-    if (!principal)
-      throw deny(
-        'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create',
+    const role = await ctx.roles.get(row.role);
+    if (!role) return { error: `token '${row.name}' has role '${row.role}', which no longer exists; create a new token` };
+    return {
+      principal: {
+        actorId: row.id,
+        actorName: row.name,
+        kind: 'integration',
+        userId: null,
+        tokenId: row.id,
+        sessionId: null,
+        method: 'token',
+        role: role.name,
+        permissions: new Set(role.permissions),
+        careUnits: row.careUnits,
+      },
+      via: 'bearer',
+    };
+  }
+  const cookie = req.cookies?.[SESSION_COOKIE];
+  if (!cookie) return null;
+  const session = await resolveSession(ctx.db, ctx.clock, ctx.sessions, cookie);
+  if (!session) return { error: 'your session has ended (signed out, expired or idle too long); sign in again' };
+  const p = await userPrincipalFor(ctx, session.userId, session.method);
+  if (!p) return { error: 'your account is disabled; ask an administrator' };
+  req.csrfToken = session.csrfToken;
+  req.sessionIdHash = session.idHash;
+  return { principal: { ...p, sessionId: session.idHash }, via: 'cookie' };
+}
+
+/**
+ * On every request under /api, /fhir and /auth: who is calling, CSRF for
+ * cookie-authenticated writes, and the route's access rule (deny by default).
+ */
+export function registerAuth(app: FastifyInstance, ctx: AuthContext): void {
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const path = req.url.split('?')[0];
+    if (!GUARDED.test(path)) return;
+    const rule = req.routeOptions.config?.access;
+    const fhir = path.startsWith('/fhir');
+    const unauthorized = (why: string) =>
+      fhir ? new FhirError(401, why, 'login') : new ProblemError(401, 'Unauthorized', why);
+    // Unknown paths answer 404 from the router, not 401, once signed in; before that, 401.
+    if (rule && 'public' in rule) return;
+    const who = await authenticate(ctx, req);
+    if (who === null)
+      throw unauthorized(
+        'sign in, or send "Authorization: Bearer <token>" (create one with: npx outreach token create --name NAME --role ROLE)',
       );
-    req.principal = principal;
+    if ('error' in who) throw unauthorized(who.error);
+    req.principal = who.principal;
+    if (who.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
+      const sent = req.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || !req.csrfToken || !sameSecret(sent, req.csrfToken))
+        throw forbidden(req, `cookie-authenticated ${req.method} requests must send the ${CSRF_HEADER} header with the csrfToken from /api/auth/me`, 'csrf');
+    }
+    if (!req.routeOptions.url) return; // 404 from the router
+    if (!rule) throw forbidden(req, `${req.method} ${req.routeOptions.url} has no access rule; access is denied by default`);
+    if ('signedIn' in rule || 'fhir' in rule) return;
+    if (!who.principal.permissions.has(rule.permission))
+      throw forbidden(
+        req,
+        `${req.method} ${req.routeOptions.url} needs the permission ${rule.permission}, which role '${who.principal.role}' does not have`,
+      );
   });
 }

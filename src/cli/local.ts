@@ -36,7 +36,11 @@ export async function withDatabase<T>(
   }
 }
 
-/** Calls the running server's API with the local control token. */
+/**
+ * Calls the running server's API: as OUTREACH_TOKEN's user or integration when
+ * set (the server checks and audits that principal), else with the local
+ * control token (the machine's operator).
+ */
 export async function callServer(
   server: ServerInfo,
   method: string,
@@ -46,7 +50,7 @@ export async function callServer(
   const res = await fetch(`${server.url}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${server.token}`,
+      authorization: `Bearer ${process.env.OUTREACH_TOKEN || server.token}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { countTokens } from '../auth/tokens.ts';
+import { countUsers, hashSecret } from '../auth/users.ts';
 import type { Config } from '../config/config.ts';
 import { lastSeq } from '../fhir/changes.ts';
 import { buildApp } from '../http/app.ts';
@@ -15,6 +16,8 @@ export async function serve(config: Config): Promise<void> {
   const localControlToken = config.databaseUrl
     ? undefined
     : `po_local_${randomBytes(32).toString('base64url')}`;
+  // With no user yet, a one-time link lets the first administrator create their account.
+  const firstStart = (await countUsers(runtime.db)) === 0 ? randomBytes(24).toString('base64url') : undefined;
   const app = await buildApp({
     config,
     db: runtime.db,
@@ -22,6 +25,7 @@ export async function serve(config: Config): Promise<void> {
     store: runtime.store,
     logger,
     localControlToken,
+    bootstrapHash: firstStart ? hashSecret(firstStart) : undefined,
   });
   const address = await app.listen({ port: config.port, host: config.host });
   const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
@@ -30,14 +34,21 @@ export async function serve(config: Config): Promise<void> {
 
   const tokens = await countTokens(runtime.db);
   const empty = (await lastSeq(runtime.db)) === 0;
-  if (tokens === 0 || empty) {
+  const publicUrl = config.baseUrl ?? url;
+  if (firstStart || tokens === 0 || empty) {
     const lines = [
       '',
-      `Patient Outreach is running at ${url} (database: ${runtime.db.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
+      `Patient Outreach is running at ${publicUrl} (database: ${runtime.db.dialect === 'pglite' ? `embedded, ${config.dataDir}` : 'PostgreSQL'})`,
     ];
+    if (firstStart)
+      lines.push(
+        'No users exist yet. Open this one-time link to create the first administrator:',
+        `  ${publicUrl}/setup?first=${firstStart}`,
+        'or, in another terminal: npx outreach users create --email you@example.se --role admin',
+      );
     if (tokens === 0)
       lines.push(
-        'No API tokens exist yet. Create one (in another terminal):',
+        'For API access, create a token (in another terminal):',
         '  npx outreach token create --name me --role admin',
       );
     if (empty)

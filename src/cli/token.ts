@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { ROLES } from '../auth/roles.ts';
+import { requireCareUnits } from '../auth/care-units.ts';
+import { RoleRegistry } from '../auth/roles.ts';
 import { createToken, listTokens, revokeToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config/config.ts';
 import { callServer, withDatabase } from './local.ts';
@@ -10,21 +11,34 @@ export function tokenCommands(program: Command): void {
     .command('create')
     .description('create a bearer token; the token itself is the last line printed')
     .requiredOption('--name <name>', 'who or what will use it')
-    .requiredOption('--role <role>', `one of: ${ROLES.join(', ')}`)
+    .requiredOption('--role <role>', 'a role name (outreach roles list), e.g. admin or integration-admin')
+    .option('--user <id>', 'the user the token acts as (default: an integration named --name)')
+    .option('--care-unit <id>', 'care unit of an integration token (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--expires <iso>', 'expiry instant, e.g. 2027-01-01T00:00:00Z')
-    .action(async (o: { name: string; role: string; expires?: string }) => {
+    .action(async (o: { name: string; role: string; user?: string; careUnit?: string[]; expires?: string }) => {
       const expiresAt = o.expires ? new Date(o.expires) : undefined;
       if (expiresAt && Number.isNaN(expiresAt.getTime()))
         throw new Error(`--expires ${o.expires} is not a date; use e.g. 2027-01-01T00:00:00Z`);
       const created = await withDatabase(
         loadConfig(),
         'token create',
-        (rt) => createToken(rt.db, rt.clock, { name: o.name, role: o.role, expiresAt }),
+        async (rt) => {
+          const roles = new RoleRegistry(rt.db, rt.clock);
+          await requireCareUnits(rt.db, o.careUnit ?? []);
+          return createToken(
+            rt.db,
+            rt.clock,
+            { name: o.name, role: o.role, userId: o.user, careUnits: o.careUnit, expiresAt },
+            async (r) => (await roles.get(r)) !== undefined,
+          );
+        },
         async (server) =>
           (
             await callServer(server, 'POST', '/api/tokens', {
               name: o.name,
               role: o.role,
+              ...(o.user ? { userId: o.user } : {}),
+              ...(o.careUnit ? { careUnits: o.careUnit } : {}),
               ...(o.expires ? { expiresAt: expiresAt!.toISOString() } : {}),
             })
           ).body,
@@ -50,7 +64,7 @@ export function tokenCommands(program: Command): void {
             ? `expires ${t.expiresAt}`
             : 'active';
         process.stdout.write(
-          `${t.id}  ${t.role.padEnd(8)} ${t.name.padEnd(24)} ${state}  last used ${t.lastUsedAt ?? 'never'}\n`,
+          `${t.id}  ${t.role.padEnd(18)} ${t.name.padEnd(24)} ${t.userId ? `user ${t.userId}` : 'integration'}  ${state}  last used ${t.lastUsedAt ?? 'never'}\n`,
         );
       }
       if (tokens.length === 0)

@@ -1,4 +1,5 @@
 import { type Migration, Migrator } from 'kysely';
+import { auditMigrations } from '../auth/audit/migrations.ts';
 import { authMigrations } from '../auth/migrations.ts';
 import { fhirMigrations } from '../fhir/migrations.ts';
 import type { Database } from './database.ts';
@@ -10,6 +11,7 @@ import type { Database } from './database.ts';
 export const allMigrations: Record<string, Migration> = {
   ...fhirMigrations,
   ...authMigrations,
+  ...auditMigrations,
 };
 
 export interface MigrateResult {

@@ -115,6 +115,8 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
     const ids = new Map<number, string>();
     const skip = new Set<number>();
     const fullUrls = new Map<string, string>();
+    // Every Type/id this transaction writes, with or without a fullUrl: references to them need no stored target.
+    const written = new Set<string>();
     // First settle every entry's target id, so references can be rewritten before anything is written.
     for (const e of entries) {
       const { type, id, query } = splitUrl(e.url);
@@ -154,6 +156,7 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
           );
       }
       const target = ids.get(e.index);
+      if (target) written.add(`${type}/${target}`);
       if (e.fullUrl && target) fullUrls.set(e.fullUrl, `${type}/${target}`);
     }
     // Rewrite references: fullUrls of this bundle, then conditional references.
@@ -193,8 +196,7 @@ export async function processTransaction(store: FhirStore, bundle: any, base: st
       }
     }
     // Relative references must point at something that exists, in the store or in this bundle.
-    const inBundle = new Set(fullUrls.values());
-    const toCheck = existenceChecks.filter((x) => !inBundle.has(x.key));
+    const toCheck = existenceChecks.filter((x) => !written.has(x.key));
     if (toCheck.length) {
       const { rows } = await c.query<{ key: string }>(
         `SELECT resource_type || '/' || id AS key FROM fhir_resource r

@@ -33,6 +33,7 @@ export function registerChangeRoutes(app: FastifyInstance, db: Database): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/api/changes',
     {
+      config: { access: { permission: 'changes:read' } },
       schema: {
         summary: 'Read the change feed by cursor',
         tags: ['changes'],

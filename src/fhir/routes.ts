@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { requireFhir, requirePermission } from '../auth/access.ts';
+import { type FhirGuard, patientOf } from '../auth/fhir-guard.ts';
 import { processBatch, processTransaction } from './bundle.ts';
 import { capabilityStatement } from './capability.ts';
 import { conditionalCreate, conditionalUpdate } from './conditional.ts';
@@ -11,6 +13,7 @@ import { assertId, assertType, type FhirStore, type WriteResult } from './store.
 
 export interface FhirRouteOptions {
   store: FhirStore;
+  guard: FhirGuard;
   version: string;
   baseUrl?: string;
 }
@@ -61,14 +64,17 @@ function bodyResource(req: FastifyRequest): unknown {
 }
 
 export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions): void {
-  const { store } = opts;
+  const { store, guard } = opts;
+  const read = { config: { access: { fhir: 'read' as const } } };
+  const write = { config: { access: { fhir: 'write' as const } } };
+  const searchRule = { config: { access: { fhir: 'search' as const } } };
   const base = (req: FastifyRequest) => fhirBase(req, opts.baseUrl);
 
-  app.get(`${FHIR_PREFIX}/metadata`, async (req, reply) =>
+  app.get(`${FHIR_PREFIX}/metadata`, { config: { access: { public: true } } }, async (req, reply) =>
     reply.type(FHIR_JSON).send(capabilityStatement(base(req), opts.version, store.clock.now())),
   );
 
-  app.post(FHIR_PREFIX, async (req, reply) => {
+  app.post(FHIR_PREFIX, { config: { access: { fhir: 'bundle' } } }, async (req, reply) => {
     const bundle = bodyResource(req) as any;
     if (bundle?.resourceType !== 'Bundle') {
       throw new FhirError(
@@ -78,10 +84,15 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
         'resourceType',
       );
     }
-    if (bundle.type === 'transaction')
-      return reply.type(FHIR_JSON).send(await processTransaction(store, bundle, base(req)));
-    if (bundle.type === 'batch')
-      return reply.type(FHIR_JSON).send(await processBatch(store, bundle, base(req)));
+    if (bundle.type === 'transaction' || bundle.type === 'batch') {
+      await guard.bundle(req, bundle);
+      const response =
+        bundle.type === 'transaction'
+          ? await processTransaction(store, bundle, base(req))
+          : await processBatch(store, bundle, base(req));
+      guard.auditBundle(req, response);
+      return reply.type(FHIR_JSON).send(response);
+    }
     throw new FhirError(
       400,
       `Bundle.type '${bundle.type}' cannot be posted here; use 'transaction' (all or nothing) or 'batch' (each entry alone), or load collections with $import`,
@@ -90,26 +101,28 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     );
   });
 
-  app.get(`${FHIR_PREFIX}/_history`, async (req, reply) =>
-    reply.type(FHIR_JSON).send(await history(req, {})),
+  app.get(`${FHIR_PREFIX}/_history`, read, async (req, reply) => {
+    guard.history(req, undefined);
+    return reply.type(FHIR_JSON).send(await history(req, {}));
+  });
+
+  async function guardedSearch(req: FastifyRequest, type: string, query: [string, string][]) {
+    assertType(type);
+    const parsed = parseSearch(type, query, lenient(req));
+    parsed.restrict = await guard.beforeSearch(req, type);
+    return guard.afterSearch(req, type, await search(store.db, parsed, base(req), query));
+  }
+
+  app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, searchRule, async (req, reply) =>
+    reply.type(FHIR_JSON).send(await guardedSearch(req, req.params.type, queryPairs(req))),
   );
 
-  app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, async (req, reply) => {
-    assertType(req.params.type);
-    const query = queryPairs(req);
-    const parsed = parseSearch(req.params.type, query, lenient(req));
-    return reply.type(FHIR_JSON).send(await search(store.db, parsed, base(req), query));
-  });
-
-  app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_search`, async (req, reply) => {
-    assertType(req.params.type);
+  app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_search`, searchRule, async (req, reply) => {
     const form = typeof req.body === 'string' ? [...new URLSearchParams(req.body).entries()] : [];
-    const query = [...queryPairs(req), ...form];
-    const parsed = parseSearch(req.params.type, query, lenient(req));
-    return reply.type(FHIR_JSON).send(await search(store.db, parsed, base(req), query));
+    return reply.type(FHIR_JSON).send(await guardedSearch(req, req.params.type, [...queryPairs(req), ...form]));
   });
 
-  app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, async (req, reply) => {
+  app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, write, async (req, reply) => {
     const { type } = req.params;
     assertType(type);
     const resource = bodyResource(req) as FhirResource;
@@ -121,16 +134,22 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
         'resourceType',
       );
     }
+    await guard.write(req, type, resource, 'create');
     const ifNoneExist = req.headers['if-none-exist'];
     const result =
       typeof ifNoneExist === 'string'
         ? await conditionalCreate(store, resource, ifNoneExist)
         : await store.create(resource);
+    auditWritten(req, result);
     return sendResource(reply, req, result.outcome === 'created' ? 201 : 200, result.resource, base(req));
   });
 
-  app.put<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, async (req, reply) => {
+  app.put<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, write, async (req, reply) => {
     const { type } = req.params;
+    assertType(type);
+    // Conditional update searches: it needs the organisation-wide scope a search across units implies.
+    await guard.write(req, type, bodyResource(req), 'update');
+    requirePermission(req, 'patient:all-units', 'conditional update (it searches every care unit)');
     const query = new URLSearchParams(queryPairs(req));
     const ifMatch = req.headers['if-match'];
     const result = await conditionalUpdate(
@@ -140,32 +159,41 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
       bodyResource(req),
       typeof ifMatch === 'string' ? ifMatch : undefined,
     );
+    auditWritten(req, result);
     return sendResource(reply, req, writeStatus(result), result.resource, base(req));
   });
 
-  app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_history`, async (req, reply) => {
+  app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_history`, read, async (req, reply) => {
     assertType(req.params.type);
+    guard.history(req, req.params.type);
     return reply.type(FHIR_JSON).send(await history(req, { type: req.params.type }));
   });
 
-  app.get<{ Params: { id: string } }>(`${FHIR_PREFIX}/Patient/:id/$everything`, async (req, reply) => {
+  app.get<{ Params: { id: string } }>(`${FHIR_PREFIX}/Patient/:id/$everything`, read, async (req, reply) => {
     const q = new URLSearchParams(queryPairs(req));
     const count = Math.min(Number(q.get('_count') ?? 1000) || 1000, 5000);
+    const scope = await guard.everything(req, req.params.id, q.get('_type')?.split(',').filter(Boolean));
     const bundle = await patientEverything(store.db, req.params.id, base(req), {
-      types: q.get('_type')?.split(',').filter(Boolean),
+      types: scope.types,
       since: q.get('_since') ?? undefined,
       count,
       offset: Number(q.get('_offset') ?? 0) || 0,
     });
+    guard.auditEverything(req, req.params.id, bundle, scope.emergency);
     return reply.type(FHIR_JSON).send(bundle);
   });
 
-  app.get<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, async (req, reply) => {
+  app.get<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, read, async (req, reply) => {
+    assertType(req.params.type);
     const r = await store.read(req.params.type, req.params.id);
+    await guard.read(req, req.params.type, [r]);
     return sendResource(reply, req, 200, r, base(req));
   });
 
-  app.put<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, async (req, reply) => {
+  app.put<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, write, async (req, reply) => {
+    assertType(req.params.type);
+    await guard.write(req, req.params.type, bodyResource(req), 'update', req.params.id);
+    await guardExisting(req, req.params.type, req.params.id, 'update');
     const ifMatch = req.headers['if-match'];
     const result = await store.update(
       req.params.type,
@@ -173,12 +201,17 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
       bodyResource(req),
       typeof ifMatch === 'string' ? ifMatch : undefined,
     );
+    auditWritten(req, result);
     return sendResource(reply, req, writeStatus(result), result.resource, base(req));
   });
 
-  app.delete<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, async (req, reply) => {
+  app.delete<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, write, async (req, reply) => {
+    assertType(req.params.type);
     assertId(req.params.id);
+    requireFhir(req, req.params.type, 'write');
+    const before = await guardExisting(req, req.params.type, req.params.id, 'delete');
     const result = await store.delete(req.params.type, req.params.id);
+    if (result.deleted) guard.auditWrite(req, 'delete', [{ resourceType: req.params.type, id: req.params.id, patient: before }]);
     if (result.versionId) void reply.header('ETag', `W/"${result.versionId}"`);
     return reply
       .status(result.deleted ? 200 : 200)
@@ -194,22 +227,47 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
 
   app.get<{ Params: { type: string; id: string } }>(
     `${FHIR_PREFIX}/:type/:id/_history`,
+    read,
     async (req, reply) => {
       assertType(req.params.type);
+      requireFhir(req, req.params.type, 'read');
       const bundle = await history(req, { type: req.params.type, id: req.params.id });
       if (bundle.total === 0)
         throw new FhirError(404, `${req.params.type}/${req.params.id} has never existed`, 'not-found');
+      const versions = bundle.entry.flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
+      await guard.read(req, req.params.type, versions.length ? versions : [{ resourceType: req.params.type, id: req.params.id }], '_history');
       return reply.type(FHIR_JSON).send(bundle);
     },
   );
 
   app.get<{ Params: { type: string; id: string; vid: string } }>(
     `${FHIR_PREFIX}/:type/:id/_history/:vid`,
+    read,
     async (req, reply) => {
+      assertType(req.params.type);
       const r = await store.vread(req.params.type, req.params.id, req.params.vid);
+      await guard.read(req, req.params.type, [r], `version ${req.params.vid}`);
       return sendResource(reply, req, 200, r, base(req));
     },
   );
+
+  /** The stored version's patient must be visible too, so a write cannot move a resource out of another unit. */
+  async function guardExisting(req: FastifyRequest, type: string, id: string, action: 'update' | 'delete') {
+    const rows = await store.db.query<{ content: FhirResource }>(
+      'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = $2 AND NOT deleted',
+      [type, id],
+    );
+    if (rows.length === 0) return null;
+    await guard.write(req, type, rows[0].content, action, id);
+    return patientOf(rows[0].content);
+  }
+
+  function auditWritten(req: FastifyRequest, result: WriteResult) {
+    if (result.outcome === 'unchanged') return;
+    guard.auditWrite(req, result.outcome === 'created' ? 'create' : 'update', [
+      { resourceType: result.resource.resourceType, id: result.resource.id!, patient: patientOf(result.resource) },
+    ]);
+  }
 
   async function history(req: FastifyRequest, where: { type?: string; id?: string }) {
     const q = new URLSearchParams(queryPairs(req));

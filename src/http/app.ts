@@ -1,9 +1,22 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { registerAuth } from '../auth/plugin.ts';
-import { registerTokenRoutes } from '../auth/routes.ts';
+import { recordRoutes } from '../auth/access.ts';
+import { registerAdminRoutes } from '../auth/admin-routes.ts';
+import { registerAuditHooks } from '../auth/audit/hooks.ts';
+import { AuditLog } from '../auth/audit/log.ts';
+import { registerAuditRoutes } from '../auth/audit/routes.ts';
+import { FhirGuard } from '../auth/fhir-guard.ts';
+import { registerOidc } from '../auth/oidc.ts';
+import { type AuthContext, registerAuth } from '../auth/plugin.ts';
+import { RoleRegistry } from '../auth/roles.ts';
+import { registerSessionRoutes } from '../auth/session-routes.ts';
 import type { Clock } from '../config/clock.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
@@ -22,17 +35,29 @@ export interface AppDeps {
   store: FhirStore;
   logger?: Logger | false;
   localControlToken?: string;
+  /** Shared with the CLI and background work; created here when not given. */
+  audit?: AuditLog;
+  /** Where the built web app is (default web/dist beside the package). */
+  webRoot?: string;
+  /** See AuthContext.bootstrapHash. */
+  bootstrapHash?: string;
 }
+
+const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const GUARDED = /^\/(api|fhir|auth)(\/|$)/;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger || undefined,
     logger: deps.logger === false ? false : undefined,
     bodyLimit: deps.config.bodyLimit,
+    // A hop count is valid at run time (Fastify docs) though its types omit it.
+    trustProxy: deps.config.trustProxy as boolean,
     // Query strings are parsed per route in order (FHIR repeats and orders parameters).
     // ignoreTrailingSlash: clients such as fhir-kit-client POST bundles to the base as "/fhir/R4/".
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   }) as unknown as FastifyInstance;
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler(deps.config.bodyLimit));
@@ -76,16 +101,82 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     hideUntagged: true,
   });
 
-  app.get('/healthz', async () => {
+  app.get('/healthz', { config: { access: { public: true } } }, async () => {
     await deps.db.query('SELECT 1');
     return { status: 'ok', database: deps.db.dialect, version: VERSION };
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { access: { public: true } } }, async () =>
+    app.swagger(),
+  );
 
-  registerAuth(app, { db: deps.db, clock: deps.clock, localControlToken: deps.localControlToken });
-  registerFhirRoutes(app, { store: deps.store, version: VERSION, baseUrl: deps.config.baseUrl });
+  await app.register(fastifyCookie);
+  const audit = deps.audit ?? new AuditLog(deps.db, deps.clock);
+  if (!deps.audit) app.addHook('onClose', async () => audit.close());
+  const ctx: AuthContext = {
+    db: deps.db,
+    clock: deps.clock,
+    roles: new RoleRegistry(deps.db, deps.clock),
+    sessions: {
+      ttlMs: deps.config.sessionTtlMinutes * 60_000,
+      idleMs: deps.config.sessionIdleMinutes * 60_000,
+    },
+    localControlToken: deps.localControlToken,
+    bootstrapHash: deps.bootstrapHash,
+  };
+  const publicBase = (req: { protocol: string; host: string }) =>
+    deps.config.baseUrl ?? `${req.protocol}://${req.host}`;
+  registerAuth(app, ctx);
+  registerAuditHooks(app, audit);
+  const oidc = await registerOidc(app, ctx, deps.config.oidc, publicBase);
+  registerSessionRoutes(app, ctx, oidc);
+  registerAdminRoutes(app, ctx, publicBase);
+  registerAuditRoutes(app, { db: deps.db, audit, clock: deps.clock });
+  const guard = new FhirGuard(deps.db, deps.clock);
+  registerFhirRoutes(app, { store: deps.store, guard, version: VERSION, baseUrl: deps.config.baseUrl });
   registerImportRoutes(app, { store: deps.store, baseUrl: deps.config.baseUrl });
   registerChangeRoutes(app, deps.db);
-  registerTokenRoutes(app, deps.db, deps.clock);
+  await registerWebApp(app, deps.webRoot ?? path.join(PACKAGE_ROOT, 'web', 'dist'));
   return app;
+}
+
+/**
+ * The web app on the same port: built files from web/dist, and index.html for
+ * every other GET outside the API so client-side routes survive a reload.
+ */
+async function registerWebApp(app: FastifyInstance, root: string): Promise<void> {
+  const built = existsSync(path.join(root, 'index.html'));
+  if (built) {
+    await app.register(fastifyStatic, { root, wildcard: false, index: false, serve: false });
+    app.get('/assets/*', { config: { access: { public: true } } }, (req, reply) =>
+      reply.sendFile((req.params as { '*': string })['*'], path.join(root, 'assets'), {
+        immutable: true,
+        maxAge: '365d',
+      }),
+    );
+  }
+  app.setNotFoundHandler((req: FastifyRequest, reply) => {
+    const p = req.url.split('?')[0];
+    const file = built && req.method === 'GET' ? path.join(root, path.normalize(p)) : '';
+    if (file.startsWith(`${root}${path.sep}`) && /\.[a-z0-9]+$/i.test(p) && existsSync(file))
+      return reply.sendFile(path.relative(root, file), root);
+    if (req.method !== 'GET' || GUARDED.test(p) || p === '/healthz' || /\.[a-z0-9]+$/i.test(p)) {
+      const fhir = p.startsWith('/fhir');
+      const detail = `${req.method} ${p} does not exist${fhir ? '; see /fhir/R4/metadata' : '; see /api/openapi.json'}`;
+      return fhir
+        ? reply
+            .status(404)
+            .type('application/fhir+json')
+            .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: detail }] })
+        : reply
+            .status(404)
+            .type('application/problem+json')
+            .send({ type: 'about:blank', title: 'Not Found', status: 404, detail });
+    }
+    if (!built)
+      return reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web app is not built yet: run `npm run build:web` (npm install does it), then reload.');
+    return reply.header('Cache-Control', 'no-cache').sendFile('index.html', root);
+  });
 }

@@ -123,6 +123,15 @@ export class ImportJobRunner {
     return row ? toJob(row) : undefined;
   }
 
+  /** The newest jobs first. */
+  async list(limit: number): Promise<ImportJob[]> {
+    const rows = await this.#store.db.query<JobRow>(
+      'SELECT * FROM fhir_import_job ORDER BY seq DESC LIMIT $1',
+      [limit],
+    );
+    return rows.map(toJob);
+  }
+
   /** How many queued jobs run before this one. */
   async position(job: ImportJob): Promise<number> {
     const [row] = await this.#store.db.query<{ n: number }>(

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { FhirError, information } from '../outcome.ts';
 import { FHIR_PREFIX, fhirBase } from '../routes.ts';
 import type { FhirStore } from '../store.ts';
@@ -42,7 +44,10 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
   // The NDJSON body is not parsed: the handler streams it to a temp file.
   app.addContentTypeParser(NDJSON_TYPES, (_req, payload, done) => done(null, payload));
 
-  app.post(`${FHIR_PREFIX}/$import`, { bodyLimit: NDJSON_BODY_LIMIT }, async (req, reply) => {
+  app.post(
+    `${FHIR_PREFIX}/$import`,
+    { bodyLimit: NDJSON_BODY_LIMIT, config: { access: { permission: 'import:write' } } },
+    async (req, reply) => {
     const kickoff = `${base(req)}/$import`;
     const type = String(req.headers['content-type'] ?? '')
       .split(';')[0]
@@ -68,15 +73,20 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
       .header('Content-Location', status)
       .type(FHIR_JSON)
       .send(information(`import job ${job.id} accepted; poll ${status} for progress and the result`));
-  });
+    },
+  );
 
-  app.get<{ Params: { jobId: string } }>(`${FHIR_PREFIX}/$import-status/:jobId`, async (req, reply) => {
+  const readJobs = { config: { access: { permission: 'import:read' as const } } };
+  app.get<{ Params: { jobId: string } }>(`${FHIR_PREFIX}/$import-status/:jobId`, readJobs, async (req, reply) => {
     const job = await runner.get(req.params.jobId);
     if (!job) throw unknownJob(req.params.jobId);
     return sendStatus(reply, runner, job);
   });
 
-  app.delete<{ Params: { jobId: string } }>(`${FHIR_PREFIX}/$import-status/:jobId`, async (req, reply) => {
+  app.delete<{ Params: { jobId: string } }>(
+    `${FHIR_PREFIX}/$import-status/:jobId`,
+    { config: { access: { permission: 'import:write' } } },
+    async (req, reply) => {
     const before = await runner.get(req.params.jobId);
     if (!before) throw unknownJob(req.params.jobId);
     if (before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') {
@@ -91,7 +101,22 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
       .status(202)
       .type(FHIR_JSON)
       .send(information(`import job ${before.id} is being cancelled; batches already committed stay stored`));
-  });
+    },
+  );
+
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/api/imports',
+    {
+      ...readJobs,
+      schema: {
+        summary: 'FHIR import jobs, newest first, with progress, counts per type and the first errors',
+        tags: ['import'],
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        response: { 200: z.array(ImportJobSummary) },
+      },
+    },
+    async (req) => (await runner.list(req.query.limit)).map(summarizeJob),
+  );
 
   return runner;
 }
@@ -245,4 +270,54 @@ export function parseParameters(body: unknown, mayReadFiles: boolean): ImportJob
   }
   if (issues.length) throw new FhirError(issues.some((i) => i.code === 'forbidden') ? 403 : 400, issues);
   return inputs;
+}
+
+export const ImportJobSummary = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  progress: z.object({
+    linesRead: z.number().describe('Resources handled so far (stored, unchanged or rejected)'),
+    resourcesWritten: z.number().describe('Resources created or updated (known when the job ends)'),
+    errors: z.number(),
+    bytes: z.number(),
+    totalBytes: z.number(),
+  }),
+  counts: z.record(z.string(), z.number()).describe('Resources per type, when the job has ended'),
+  errors: z.array(z.object({ source: z.string(), line: z.number(), message: z.string() })).describe('The first 100 rejected lines'),
+  message: z.string().nullable().describe('Why a job failed or was cancelled'),
+});
+
+function summarizeJob(job: ImportJob): z.infer<typeof ImportJobSummary> {
+  const ended = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
+  const out = job.outcome as
+    | {
+        output?: { type: string; count: number; created?: number; updated?: number }[];
+        summary?: { errors?: { file: string; line: number; message: string }[] };
+        issue?: { diagnostics?: string }[];
+      }
+    | null;
+  const counts: Record<string, number> = {};
+  let written = 0;
+  for (const o of out?.output ?? []) {
+    counts[o.type] = o.count;
+    written += (o.created ?? 0) + (o.updated ?? 0);
+  }
+  return {
+    id: job.id,
+    status: job.status,
+    createdAt: job.createdAt,
+    finishedAt: ended ? job.updatedAt : null,
+    progress: {
+      linesRead: job.progress.resources ?? 0,
+      resourcesWritten: written,
+      errors: job.progress.errors ?? 0,
+      bytes: job.progress.bytes ?? 0,
+      totalBytes: job.progress.totalBytes ?? 0,
+    },
+    counts,
+    errors: (out?.summary?.errors ?? []).slice(0, 100).map((e) => ({ source: e.file, line: e.line, message: e.message })),
+    message: job.status === 'failed' || job.status === 'cancelled' ? (out?.issue?.[0]?.diagnostics ?? null) : null,
+  };
 }

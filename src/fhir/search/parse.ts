@@ -37,6 +37,11 @@ export interface SearchRequest {
   revinclude: IncludeSpec[];
   /** Warnings for parameters ignored under `Prefer: handling=lenient`. */
   warnings: OutcomeIssue[];
+  /**
+   * An extra condition over `fhir_resource r` from the caller (access control
+   * narrows results to the patients a user may see); `add` binds a parameter.
+   */
+  restrict?: (add: (v: unknown) => string) => string | null;
 }
 
 export const DEFAULT_COUNT = 20;

@@ -19,6 +19,8 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 export function whereClause(req: SearchRequest, p: Params): string {
   const conds = [`r.resource_type = ${p.add(req.type)}`, 'NOT r.deleted'];
   for (const c of req.criteria) conds.push(criterionSql(req.type, c, p));
+  const extra = req.restrict?.((v) => p.add(v));
+  if (extra) conds.push(extra);
   return conds.join(' AND ');
 }
 

@@ -1,0 +1,213 @@
+import type { FastifyRequest } from 'fastify';
+import type { Clock } from '../config/clock.ts';
+import type { Database } from '../db/database.ts';
+import { compartmentPatient } from '../fhir/index-extract.ts';
+import type { FhirResource } from '../fhir/resource-row.ts';
+import type { Bundle } from '../fhir/search/execute.ts';
+import {
+  careUnitDenied,
+  fhirPermission,
+  forbidden,
+  type PatientScope,
+  patientAccess,
+  patientScope,
+  requireFhir,
+  requirePermission,
+  scopeSql,
+  unitPatients,
+} from './access.ts';
+import { audit } from './audit/hooks.ts';
+import type { AuditAction } from './audit/entry.ts';
+
+/** The patient a resource belongs to: its own id for a Patient, else its compartment's patient. */
+export function patientOf(r: { resourceType?: string; id?: string }): string | null {
+  if (r.resourceType === 'Patient') return r.id ?? null;
+  return compartmentPatient(r as never);
+}
+
+/**
+ * Access checks and audit records for the FHIR API: the permission by
+ * resource type, the care-unit scope by patient, and one audit record per
+ * request naming every patient touched or returned.
+ */
+export class FhirGuard {
+  private readonly db: Database;
+  private readonly clock: Clock;
+
+  constructor(db: Database, clock: Clock) {
+    this.db = db;
+    this.clock = clock;
+  }
+
+  private async scope(req: FastifyRequest): Promise<PatientScope> {
+    return patientScope(this.db, this.clock, req.principal!);
+  }
+
+  /** After reading one resource (read, vread, instance history): may the caller see it? Audits the read. */
+  async read(req: FastifyRequest, type: string, resources: FhirResource[], detail?: string): Promise<void> {
+    const patients = [...new Set(resources.map(patientOf).filter((p): p is string => p !== null))];
+    try {
+      requireFhir(req, type, 'read');
+    } catch (err) {
+      audit(req, { action: 'read', outcome: 'denied', resourceType: type, resourceIds: resources.map((r) => r.id!), patientIds: patients, detail: 'permission' });
+      throw err;
+    }
+    let emergency: string | undefined;
+    for (const pid of patients) {
+      const access = await patientAccess(this.db, await this.scope(req), pid);
+      if (access.kind === 'denied') {
+        audit(req, { action: 'read', outcome: 'denied', resourceType: type, resourceIds: resources.map((r) => r.id!), patientIds: [pid], detail: 'outside care units' });
+        throw careUnitDenied(req, pid);
+      }
+      if (access.kind === 'emergency') emergency = access.reason;
+    }
+    audit(req, {
+      action: 'read',
+      outcome: 'success',
+      resourceType: type,
+      resourceIds: [...new Set(resources.map((r) => r.id!))],
+      patientIds: patients,
+      ...(emergency ? { emergency: true, purpose: emergency } : {}),
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  /** Before a search: the permission, and the SQL that narrows matches to visible patients. */
+  async beforeSearch(req: FastifyRequest, type: string): Promise<(add: (v: unknown) => string) => string | null> {
+    requireFhir(req, type, 'read');
+    const scope = await this.scope(req);
+    return (add) => scopeSql(scope, add);
+  }
+
+  /** After a search: drop included resources the caller may not see, and audit the patients returned. */
+  async afterSearch(req: FastifyRequest, type: string, bundle: Bundle): Promise<Bundle> {
+    const p = req.principal!;
+    const scope = await this.scope(req);
+    const includedPatients = bundle.entry
+      ?.filter((e) => e.search?.mode === 'include' && e.resource)
+      .map((e) => patientOf(e.resource!))
+      .filter((x): x is string => x !== null);
+    const visible = await unitPatients(this.db, scope, includedPatients ?? []);
+    const entry = bundle.entry?.filter((e) => {
+      if (e.search?.mode !== 'include' || !e.resource) return true;
+      const perm = fhirPermission(e.resource.resourceType, 'read');
+      if (!perm || !p.permissions.has(perm)) return false;
+      const pid = patientOf(e.resource);
+      return pid === null || visible.has(pid) || scope.emergency.has(pid);
+    });
+    const returned = (entry ?? []).filter((e) => e.resource && e.search?.mode !== 'outcome').map((e) => e.resource!);
+    const patients = [...new Set(returned.map(patientOf).filter((x): x is string => x !== null))];
+    const emergency = patients.filter((pid) => scope.emergency.has(pid));
+    audit(req, {
+      action: 'search',
+      outcome: 'success',
+      resourceType: type,
+      resourceIds: returned.map((r) => `${r.resourceType}/${r.id}`),
+      patientIds: patients,
+      detail: req.url.slice(0, 500),
+      ...(emergency.length ? { emergency: true, purpose: emergency.map((pid) => scope.emergency.get(pid)).join('; ') } : {}),
+    });
+    return entry ? { ...bundle, entry } : bundle;
+  }
+
+  /** Patient/{id}/$everything: the patient must be visible; types narrow to what the role may read. */
+  async everything(req: FastifyRequest, patientId: string, requested: string[] | undefined): Promise<{ types: string[] | undefined; emergency?: string }> {
+    requireFhir(req, 'Patient', 'read');
+    const access = await patientAccess(this.db, await this.scope(req), patientId);
+    if (access.kind === 'denied') {
+      audit(req, { action: 'read', outcome: 'denied', resourceType: 'Patient', resourceIds: [patientId], patientIds: [patientId], detail: '$everything outside care units' });
+      throw careUnitDenied(req, patientId);
+    }
+    const p = req.principal!;
+    if (p.permissions.has('clinical:read')) return { types: requested, emergency: access.kind === 'emergency' ? access.reason : undefined };
+    // Without clinical:read the compartment shrinks to the demographic types.
+    const allowed = ['Patient', 'RelatedPerson', 'Person'];
+    if (p.permissions.has('directory:read')) allowed.push('Practitioner', 'PractitionerRole', 'Organization', 'Location');
+    return {
+      types: requested ? requested.filter((t) => allowed.includes(t)) : allowed,
+      emergency: access.kind === 'emergency' ? access.reason : undefined,
+    };
+  }
+
+  auditEverything(req: FastifyRequest, patientId: string, bundle: Bundle, emergency?: string): void {
+    audit(req, {
+      action: 'read',
+      outcome: 'success',
+      resourceType: 'Patient',
+      resourceIds: (bundle.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`),
+      patientIds: [patientId],
+      detail: '$everything',
+      ...(emergency ? { emergency: true, purpose: emergency } : {}),
+    });
+  }
+
+  /** Type-level and system-level history cross every patient: they need an organisation-wide role. */
+  history(req: FastifyRequest, type: string | undefined): void {
+    const types = type ? [type] : ['Patient', 'Observation', 'Organization'];
+    for (const t of types) requireFhir(req, t, 'read');
+    if (!type || fhirPermission(type, 'read') !== 'directory:read')
+      requirePermission(req, 'patient:all-units', `the history of ${type ?? 'all resources'} (it spans every care unit)`);
+    audit(req, { action: 'read', outcome: 'success', resourceType: type ?? 'Resource', detail: req.url.slice(0, 500) });
+  }
+
+  /** Before a write: the permission by type, and for an existing patient's data, the care-unit scope. */
+  async write(req: FastifyRequest, type: string, resource: unknown, action: 'create' | 'update' | 'delete', id?: string): Promise<void> {
+    requireFhir(req, type, 'write');
+    const pid = resource && typeof resource === 'object' ? patientOf({ resourceType: type, id, ...(resource as object) }) : null;
+    if (pid) await this.requirePatient(req, pid, action);
+  }
+
+  private async requirePatient(req: FastifyRequest, pid: string, action: AuditAction): Promise<void> {
+    const scope = await this.scope(req);
+    if (scope.all) return;
+    const access = await patientAccess(this.db, scope, pid);
+    // A patient not stored yet belongs to no unit: creating them is allowed.
+    if (access.kind === 'denied') {
+      const exists = await this.db.query('SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2', ['Patient', pid]);
+      if (exists.length === 0) return;
+      audit(req, { action, outcome: 'denied', patientIds: [pid], detail: 'outside care units' });
+      throw careUnitDenied(req, pid);
+    }
+  }
+
+  auditWrite(req: FastifyRequest, action: 'create' | 'update' | 'delete', resources: { resourceType: string; id: string; patient: string | null }[]): void {
+    if (resources.length === 0) return;
+    audit(req, {
+      action,
+      outcome: 'success',
+      resourceType: resources[0].resourceType,
+      resourceIds: resources.map((r) => `${r.resourceType}/${r.id}`),
+      patientIds: [...new Set(resources.map((r) => r.patient).filter((x): x is string => x !== null))],
+    });
+  }
+
+  /** Transaction and batch: every entry's type and method must be allowed, else nothing runs. */
+  async bundle(req: FastifyRequest, bundle: { entry?: { resource?: { resourceType?: string }; request?: { method?: string; url?: string } }[] }): Promise<void> {
+    for (const [i, e] of (bundle.entry ?? []).entries()) {
+      const method = String(e.request?.method ?? '').toUpperCase();
+      const url = String(e.request?.url ?? '');
+      const type = e.resource?.resourceType ?? url.split(/[/?]/)[0];
+      if (!type) continue; // the bundle processor names the malformed entry
+      const op = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+      const perm = fhirPermission(type, op);
+      if (!perm || !req.principal!.permissions.has(perm))
+        throw forbidden(req, `Bundle.entry[${i}]: ${method} ${type} needs ${perm ?? 'a permission nobody has'}, which role '${req.principal!.role}' does not have; nothing in the bundle was processed`);
+      if (op === 'write' && e.resource) {
+        const pid = patientOf(e.resource);
+        if (pid && !pid.startsWith('urn:')) await this.requirePatient(req, pid, method === 'DELETE' ? 'delete' : 'update');
+      }
+      if (op === 'read' && !req.principal!.permissions.has('patient:all-units'))
+        throw forbidden(req, `Bundle.entry[${i}]: reads inside a bundle are limited to organisation-wide roles; search ${type} directly instead`);
+    }
+  }
+
+  auditBundle(req: FastifyRequest, response: Bundle): void {
+    const keys: string[] = [];
+    for (const e of response.entry ?? []) {
+      const loc = e.response?.location;
+      if (loc) keys.push(loc.replace(/\/_history\/.*$/, '').split('/').slice(-2).join('/'));
+    }
+    audit(req, { action: 'update', outcome: 'success', resourceType: 'Bundle', resourceIds: keys, detail: `${response.type} with ${response.entry?.length ?? 0} entries` });
+  }
+}
+

@@ -1,0 +1,58 @@
+import type { ReactNode } from 'react';
+import { BrowserRouter, Route, Routes } from 'react-router-dom';
+import { RequirePermission, RequireSession } from './components/Guards.tsx';
+import { Layout } from './components/Layout.tsx';
+import { I18nProvider } from './i18n/index.tsx';
+import { Audit } from './pages/Audit.tsx';
+import { CareUnits } from './pages/CareUnits.tsx';
+import { Home } from './pages/Home.tsx';
+import { Imports } from './pages/Imports.tsx';
+import { NotFound } from './pages/NotFound.tsx';
+import { PatientPage } from './pages/PatientPage.tsx';
+import { PatientSearch } from './pages/PatientSearch.tsx';
+import { Roles } from './pages/Roles.tsx';
+import { Setup } from './pages/Setup.tsx';
+import { SignIn } from './pages/SignIn.tsx';
+import { Tokens } from './pages/Tokens.tsx';
+import { Users } from './pages/Users.tsx';
+import { SessionProvider } from './session.tsx';
+import { ThemeProvider } from './theme.tsx';
+
+const guarded = (permission: string, page: ReactNode) => (
+  <RequirePermission permission={permission}>{page}</RequirePermission>
+);
+
+export function App() {
+  return (
+    <BrowserRouter>
+      <I18nProvider>
+        <ThemeProvider>
+          <SessionProvider>
+            <Routes>
+              <Route path="/signin" element={<SignIn />} />
+              <Route path="/setup" element={<Setup />} />
+              <Route
+                element={
+                  <RequireSession>
+                    <Layout />
+                  </RequireSession>
+                }
+              >
+                <Route index element={<Home />} />
+                <Route path="patients" element={guarded('patient:read', <PatientSearch />)} />
+                <Route path="patients/:id" element={guarded('patient:read', <PatientPage />)} />
+                <Route path="admin/users" element={guarded('user:read', <Users />)} />
+                <Route path="admin/roles" element={guarded('user:read', <Roles />)} />
+                <Route path="admin/care-units" element={guarded('user:read', <CareUnits />)} />
+                <Route path="admin/tokens" element={guarded('token:read', <Tokens />)} />
+                <Route path="audit" element={guarded('audit:read', <Audit />)} />
+                <Route path="imports" element={guarded('import:read', <Imports />)} />
+                <Route path="*" element={<NotFound />} />
+              </Route>
+            </Routes>
+          </SessionProvider>
+        </ThemeProvider>
+      </I18nProvider>
+    </BrowserRouter>
+  );
+}

@@ -1,0 +1,19 @@
+import type { MessageKey } from './i18n/index.tsx';
+
+export interface NavItem {
+  to: string;
+  label: MessageKey;
+  /** The permission the page needs; the link is shown only to roles that hold it. */
+  permission?: string;
+}
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  { to: '/', label: 'nav.home' },
+  { to: '/patients', label: 'nav.patients', permission: 'patient:read' },
+  { to: '/admin/users', label: 'nav.users', permission: 'user:read' },
+  { to: '/admin/roles', label: 'nav.roles', permission: 'user:read' },
+  { to: '/admin/care-units', label: 'nav.careUnits', permission: 'user:read' },
+  { to: '/admin/tokens', label: 'nav.tokens', permission: 'token:read' },
+  { to: '/audit', label: 'nav.audit', permission: 'audit:read' },
+  { to: '/imports', label: 'nav.imports', permission: 'import:read' },
+];
