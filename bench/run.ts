@@ -1,6 +1,7 @@
 // npm run bench -- [name ...]: runs the named benchmarks (all when none is named).
 const BENCHES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.ts')).runIngestBench(),
+  auth: async () => (await import('./auth.ts')).runAuthBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

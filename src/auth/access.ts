@@ -124,7 +124,12 @@ export async function patientScope(db: Database, clock: Clock, p: Principal): Pr
 /** SQL over `fhir_resource r`: true when r belongs to no patient or to one the scope may see. */
 export function scopeSql(scope: PatientScope, add: (v: unknown) => string): string | null {
   if (scope.all) return null;
-  return `(r.patient_id IS NULL OR r.patient_id = ANY(${add([...scope.emergency.keys()])}::text[]) OR EXISTS (
+  return `(r.patient_id = ANY(${add([...scope.emergency.keys()])}::text[]) OR ${unitSql(scope, add)})`;
+}
+
+/** SQL over `fhir_resource r`: true when r belongs to no patient or to one of the scope's care units. */
+export function unitSql(scope: PatientScope, add: (v: unknown) => string): string {
+  return `(r.patient_id IS NULL OR EXISTS (
     SELECT 1 FROM fhir_resource u WHERE u.patient_id = r.patient_id AND u.resource_type = ANY(${add(UNIT_LINK_TYPES)}::text[])
       AND NOT u.deleted AND u.tokens && ${add(scope.tokens)}::text[]))`;
 }

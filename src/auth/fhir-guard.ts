@@ -3,11 +3,14 @@ import type { Clock } from '../config/clock.ts';
 import type { Database } from '../db/database.ts';
 import { compartmentPatient } from '../fhir/index-extract.ts';
 import type { FhirResource } from '../fhir/resource-row.ts';
+import type { FhirStore } from '../fhir/store.ts';
 import type { Bundle } from '../fhir/search/execute.ts';
+import type { AccessCache } from './access-cache.ts';
 import {
   careUnitDenied,
   fhirPermission,
   forbidden,
+  type PatientAccess,
   type PatientScope,
   patientAccess,
   patientScope,
@@ -15,6 +18,7 @@ import {
   requirePermission,
   scopeSql,
   unitPatients,
+  unitSql,
 } from './access.ts';
 import { audit } from './audit/hooks.ts';
 import type { AuditAction } from './audit/entry.ts';
@@ -33,14 +37,46 @@ export function patientOf(r: { resourceType?: string; id?: string }): string | n
 export class FhirGuard {
   private readonly db: Database;
   private readonly clock: Clock;
+  private readonly cache: AccessCache;
 
-  constructor(db: Database, clock: Clock) {
+  constructor(db: Database, clock: Clock, cache: AccessCache) {
     this.db = db;
     this.clock = clock;
+    this.cache = cache;
+  }
+
+  private scopeKey(req: FastifyRequest): string {
+    const p = req.principal!;
+    return `scope:${p.actorId}:${p.role}:${p.careUnits.join(',')}`;
   }
 
   private async scope(req: FastifyRequest): Promise<PatientScope> {
-    return patientScope(this.db, this.clock, req.principal!);
+    return this.cache.through(this.scopeKey(req), () => patientScope(this.db, this.clock, req.principal!));
+  }
+
+  private async access(req: FastifyRequest, pid: string): Promise<PatientAccess> {
+    const scope = await this.scope(req);
+    if (scope.all) return { kind: 'unit' };
+    return this.cache.through(`${this.scopeKey(req)}|${pid}`, () => patientAccess(this.db, scope, pid));
+  }
+
+  /**
+   * GET Type/id: one query reads the resource and tells whether it is in the
+   * caller's care units; then the permission, emergency grants and the audit record.
+   */
+  async readOne(req: FastifyRequest, store: FhirStore, type: string, id: string): Promise<FhirResource> {
+    const scope = await this.scope(req);
+    const { resource, test: inUnits } = await store.readWith(type, id, scope.all ? null : (add) => unitSql(scope, add));
+    const pid = patientOf(resource);
+    const known: PatientAccess =
+      scope.all || inUnits
+        ? { kind: 'unit' }
+        : pid && scope.emergency.has(pid)
+          ? { kind: 'emergency', reason: scope.emergency.get(pid)! }
+          : { kind: 'denied' };
+    if (pid) this.cache.set(`${this.scopeKey(req)}|${pid}`, known);
+    await this.read(req, type, [resource]);
+    return resource;
   }
 
   /** After reading one resource (read, vread, instance history): may the caller see it? Audits the read. */
@@ -54,7 +90,7 @@ export class FhirGuard {
     }
     let emergency: string | undefined;
     for (const pid of patients) {
-      const access = await patientAccess(this.db, await this.scope(req), pid);
+      const access = await this.access(req, pid);
       if (access.kind === 'denied') {
         audit(req, { action: 'read', outcome: 'denied', resourceType: type, resourceIds: resources.map((r) => r.id!), patientIds: [pid], detail: 'outside care units' });
         throw careUnitDenied(req, pid);
@@ -113,7 +149,7 @@ export class FhirGuard {
   /** Patient/{id}/$everything: the patient must be visible; types narrow to what the role may read. */
   async everything(req: FastifyRequest, patientId: string, requested: string[] | undefined): Promise<{ types: string[] | undefined; emergency?: string }> {
     requireFhir(req, 'Patient', 'read');
-    const access = await patientAccess(this.db, await this.scope(req), patientId);
+    const access = await this.access(req, patientId);
     if (access.kind === 'denied') {
       audit(req, { action: 'read', outcome: 'denied', resourceType: 'Patient', resourceIds: [patientId], patientIds: [patientId], detail: '$everything outside care units' });
       throw careUnitDenied(req, patientId);
@@ -158,9 +194,7 @@ export class FhirGuard {
   }
 
   private async requirePatient(req: FastifyRequest, pid: string, action: AuditAction): Promise<void> {
-    const scope = await this.scope(req);
-    if (scope.all) return;
-    const access = await patientAccess(this.db, scope, pid);
+    const access = await this.access(req, pid);
     // A patient not stored yet belongs to no unit: creating them is allowed.
     if (access.kind === 'denied') {
       const exists = await this.db.query('SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2', ['Patient', pid]);

@@ -9,13 +9,17 @@ import { PERMISSION_IDS, type Permission } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import type { RoleRegistry } from './roles.ts';
 import { CSRF_HEADER, resolveSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
-import { verifyToken } from './tokens.ts';
+import { hashToken, verifyToken } from './tokens.ts';
+import { hashSecret } from './users.ts';
+import type { AccessCache } from './access-cache.ts';
 
 export interface AuthContext {
   db: Database;
   clock: Clock;
   roles: RoleRegistry;
   sessions: SessionPolicy;
+  /** Cleared by every route that changes users, tokens, sessions, roles, units or grants. */
+  cache: AccessCache;
   /**
    * A secret only the local machine knows (written to DATA_DIR/server.json,
    * mode 0600) so `outreach` CLI commands can act through a running server.
@@ -86,55 +90,77 @@ export async function userPrincipalFor(
   };
 }
 
+type Resolved = { principal: Principal; expiresAt: Date | null; csrfToken?: string; idHash?: string } | { error: string };
+
+async function resolveBearer(ctx: AuthContext, token: string): Promise<Resolved> {
+  const row = await verifyToken(ctx.db, ctx.clock, token);
+  if (!row)
+    return { error: 'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create' };
+  if (row.userId) {
+    const p = await userPrincipalFor(ctx, row.userId, 'token', row.role);
+    if (!p) return { error: `the user of token '${row.name}' is disabled or its role '${row.role}' no longer exists` };
+    return { principal: { ...p, tokenId: row.id }, expiresAt: row.expiresAt };
+  }
+  const role = await ctx.roles.get(row.role);
+  if (!role) return { error: `token '${row.name}' has role '${row.role}', which no longer exists; create a new token` };
+  return {
+    principal: {
+      actorId: row.id,
+      actorName: row.name,
+      kind: 'integration',
+      userId: null,
+      tokenId: row.id,
+      sessionId: null,
+      method: 'token',
+      role: role.name,
+      permissions: new Set(role.permissions),
+      careUnits: row.careUnits,
+    },
+    expiresAt: row.expiresAt,
+  };
+}
+
+async function resolveCookie(ctx: AuthContext, cookie: string): Promise<Resolved> {
+  const session = await resolveSession(ctx.db, ctx.clock, ctx.sessions, cookie);
+  if (!session) return { error: 'your session has ended (signed out, expired or idle too long); sign in again' };
+  const p = await userPrincipalFor(ctx, session.userId, session.method);
+  if (!p) return { error: 'your account is disabled; ask an administrator' };
+  return {
+    principal: { ...p, sessionId: session.idHash },
+    expiresAt: session.expiresAt,
+    csrfToken: session.csrfToken,
+    idHash: session.idHash,
+  };
+}
+
 /** Resolves who is calling from a bearer token or the session cookie; null when nobody is signed in. */
 export async function authenticate(
   ctx: AuthContext,
   req: FastifyRequest,
 ): Promise<{ principal: Principal; via: 'bearer' | 'cookie' } | { error: string } | null> {
   const header = req.headers.authorization;
+  let via: 'bearer' | 'cookie';
+  let resolved: Resolved;
   if (header) {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) return { error: 'the Authorization header must be "Bearer <token>"' };
     const token = m[1];
     if (ctx.localControlToken && sameSecret(token, ctx.localControlToken))
       return { principal: localPrincipal(), via: 'bearer' };
-    const row = await verifyToken(ctx.db, ctx.clock, token);
-    if (!row)
-      return {
-        error: 'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create',
-      };
-    if (row.userId) {
-      const p = await userPrincipalFor(ctx, row.userId, 'token', row.role);
-      if (!p) return { error: `the user of token '${row.name}' is disabled or its role '${row.role}' no longer exists` };
-      return { principal: { ...p, tokenId: row.id }, via: 'bearer' };
-    }
-    const role = await ctx.roles.get(row.role);
-    if (!role) return { error: `token '${row.name}' has role '${row.role}', which no longer exists; create a new token` };
-    return {
-      principal: {
-        actorId: row.id,
-        actorName: row.name,
-        kind: 'integration',
-        userId: null,
-        tokenId: row.id,
-        sessionId: null,
-        method: 'token',
-        role: role.name,
-        permissions: new Set(role.permissions),
-        careUnits: row.careUnits,
-      },
-      via: 'bearer',
-    };
+    via = 'bearer';
+    resolved = await ctx.cache.through(`bearer:${hashToken(token)}`, () => resolveBearer(ctx, token));
+  } else {
+    const cookie = req.cookies?.[SESSION_COOKIE];
+    if (!cookie) return null;
+    via = 'cookie';
+    resolved = await ctx.cache.through(`cookie:${hashSecret(cookie)}`, () => resolveCookie(ctx, cookie));
   }
-  const cookie = req.cookies?.[SESSION_COOKIE];
-  if (!cookie) return null;
-  const session = await resolveSession(ctx.db, ctx.clock, ctx.sessions, cookie);
-  if (!session) return { error: 'your session has ended (signed out, expired or idle too long); sign in again' };
-  const p = await userPrincipalFor(ctx, session.userId, session.method);
-  if (!p) return { error: 'your account is disabled; ask an administrator' };
-  req.csrfToken = session.csrfToken;
-  req.sessionIdHash = session.idHash;
-  return { principal: { ...p, sessionId: session.idHash }, via: 'cookie' };
+  if ('error' in resolved) return resolved;
+  if (resolved.expiresAt && resolved.expiresAt <= ctx.clock.now())
+    return { error: via === 'bearer' ? 'the bearer token has expired; create a new one' : 'your session has expired; sign in again' };
+  if (resolved.csrfToken) req.csrfToken = resolved.csrfToken;
+  if (resolved.idHash) req.sessionIdHash = resolved.idHash;
+  return { principal: resolved.principal, via };
 }
 
 /**
@@ -142,6 +168,11 @@ export async function authenticate(
  * cookie-authenticated writes, and the route's access rule (deny by default).
  */
 export function registerAuth(app: FastifyInstance, ctx: AuthContext): void {
+  // Any write may change who can see what (a revoked token, a patient moved to another unit): forget cached answers.
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (!SAFE_METHODS.has(req.method)) ctx.cache.clear();
+    return payload;
+  });
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const path = req.url.split('?')[0];
     if (!GUARDED.test(path)) return;

@@ -21,6 +21,7 @@ export interface TokenRow {
   role: string;
   userId: string | null;
   careUnits: string[];
+  expiresAt: Date | null;
 }
 
 export class TokenError extends Error {}
@@ -85,7 +86,14 @@ export async function verifyToken(db: Database, clock: Clock, token: string): Pr
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > TOUCH_MS) {
     await db.kysely.updateTable('api_token').set({ last_used_at: now }).where('id', '=', row.id).execute();
   }
-  return { id: row.id, name: row.name, role: row.role, userId: row.user_id, careUnits: row.care_units ?? [] };
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    userId: row.user_id,
+    careUnits: row.care_units ?? [],
+    expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+  };
 }
 
 export async function listTokens(db: Database): Promise<TokenInfo[]> {

@@ -185,8 +185,7 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
 
   app.get<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, read, async (req, reply) => {
     assertType(req.params.type);
-    const r = await store.read(req.params.type, req.params.id);
-    await guard.read(req, req.params.type, [r]);
+    const r = await guard.readOne(req, store, req.params.type, req.params.id);
     return sendResource(reply, req, 200, r, base(req));
   });
 

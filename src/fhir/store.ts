@@ -80,10 +80,29 @@ export class FhirStore {
   }
 
   async read(type: string, id: string): Promise<FhirResource> {
+    return (await this.readWith(type, id, null)).resource;
+  }
+
+  /**
+   * A read that also evaluates `test`, a boolean SQL expression over
+   * `fhir_resource r` (access control asks "is this in the caller's care
+   * units?" in the same round trip).
+   */
+  async readWith(
+    type: string,
+    id: string,
+    test: ((add: (v: unknown) => string) => string | null) | null,
+  ): Promise<{ resource: FhirResource; test: boolean }> {
     assertType(type);
-    const [row] = await this.db.query<ResourceRow>(
-      'SELECT resource_type, id, version_id, last_updated, deleted, content FROM fhir_resource WHERE resource_type = $1 AND id = $2',
-      [type, id],
+    const params: unknown[] = [type, id];
+    const expr = test?.((v) => {
+      params.push(v);
+      return `$${params.length}`;
+    });
+    const [row] = await this.db.query<ResourceRow & { test: boolean }>(
+      `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content, ${expr ?? 'true'} AS test
+       FROM fhir_resource r WHERE r.resource_type = $1 AND r.id = $2`,
+      params,
     );
     if (!row) throw notFound(type, id);
     if (row.deleted) {
@@ -93,7 +112,7 @@ export class FhirStore {
         'deleted',
       );
     }
-    return row.content;
+    return { resource: row.content, test: row.test };
   }
 
   async vread(type: string, id: string, versionId: string): Promise<FhirResource> {

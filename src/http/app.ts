@@ -8,13 +8,14 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { recordRoutes } from '../auth/access.ts';
+import { AccessCache } from '../auth/access-cache.ts';
 import { registerAdminRoutes } from '../auth/admin-routes.ts';
 import { registerAuditHooks } from '../auth/audit/hooks.ts';
 import { AuditLog } from '../auth/audit/log.ts';
 import { registerAuditRoutes } from '../auth/audit/routes.ts';
 import { FhirGuard } from '../auth/fhir-guard.ts';
 import { registerOidc } from '../auth/oidc.ts';
-import { type AuthContext, registerAuth } from '../auth/plugin.ts';
+import { type AuthContext, localPrincipal, registerAuth } from '../auth/plugin.ts';
 import { RoleRegistry } from '../auth/roles.ts';
 import { registerSessionRoutes } from '../auth/session-routes.ts';
 import type { Clock } from '../config/clock.ts';
@@ -41,6 +42,12 @@ export interface AppDeps {
   webRoot?: string;
   /** See AuthContext.bootstrapHash. */
   bootstrapHash?: string;
+  /**
+   * For bench/auth.ts only, to measure what access control costs: every
+   * request acts as the local operator without a credential, and nothing is
+   * audited. Not reachable from configuration or the CLI.
+   */
+  benchmarkBaseline?: boolean;
 }
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -122,16 +129,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     localControlToken: deps.localControlToken,
     bootstrapHash: deps.bootstrapHash,
+    cache: new AccessCache(deps.clock),
   };
   const publicBase = (req: { protocol: string; host: string }) =>
     deps.config.baseUrl ?? `${req.protocol}://${req.host}`;
-  registerAuth(app, ctx);
-  registerAuditHooks(app, audit);
+  if (deps.benchmarkBaseline) {
+    app.addHook('onRequest', async (req) => {
+      req.principal = localPrincipal();
+    });
+    registerAuditHooks(app, new UnrecordedLog(deps.db, deps.clock));
+  } else {
+    registerAuth(app, ctx);
+    registerAuditHooks(app, audit);
+  }
   const oidc = await registerOidc(app, ctx, deps.config.oidc, publicBase);
   registerSessionRoutes(app, ctx, oidc);
   registerAdminRoutes(app, ctx, publicBase);
   registerAuditRoutes(app, { db: deps.db, audit, clock: deps.clock });
-  const guard = new FhirGuard(deps.db, deps.clock);
+  const guard = new FhirGuard(deps.db, deps.clock, ctx.cache);
   registerFhirRoutes(app, { store: deps.store, guard, version: VERSION, baseUrl: deps.config.baseUrl });
   registerImportRoutes(app, { store: deps.store, baseUrl: deps.config.baseUrl });
   registerChangeRoutes(app, deps.db);
@@ -179,4 +194,11 @@ async function registerWebApp(app: FastifyInstance, root: string): Promise<void>
         .send('The web app is not built yet: run `npm run build:web` (npm install does it), then reload.');
     return reply.header('Cache-Control', 'no-cache').sendFile('index.html', root);
   });
+}
+
+/** The benchmark baseline's audit log: records nothing. */
+class UnrecordedLog extends AuditLog {
+  override record(): Promise<void> {
+    return Promise.resolve();
+  }
 }

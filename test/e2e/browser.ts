@@ -33,7 +33,14 @@ export async function ensureWebBuilt(): Promise<void> {
   );
   if (existsSync(INDEX) && statSync(INDEX).mtimeMs >= sources) return;
   const { build } = await import('vite');
-  await build({ configFile: path.join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  // Vitest sets NODE_ENV=test, with which Vite would bundle React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: path.join(WEB, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 /** Debian's Chromium; never a downloaded browser. */

@@ -319,6 +319,42 @@ describe('web app', () => {
     await row.getByText('Återkallad').waitFor();
   });
 
+  it('lets an administrator create a care unit and a custom role from permissions', async () => {
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.goto('/admin/care-units');
+    await page.getByLabel('Id', { exact: true }).fill('vc-vast');
+    await page.getByLabel('Namn', { exact: true }).fill('Vårdcentralen Väst');
+    await page.getByLabel('Organisationer och platser').fill('Organisation/1');
+    await page.getByRole('button', { name: 'Skapa vårdenhet' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Organisation/1');
+    await page.getByLabel('Organisationer och platser').fill(`Organization/${data.home.organizationId}`);
+    await page.getByRole('button', { name: 'Skapa vårdenhet' }).click();
+    await page.getByRole('row', { name: /Vårdcentralen Väst/ }).waitFor();
+
+    await page.goto('/admin/roles');
+    await page.getByLabel('Namn (id)').fill('diabetes-nurse');
+    await page.getByLabel('Benämning på svenska').fill('Diabetessjuksköterska');
+    await page.getByLabel('Benämning på engelska').fill('Diabetes nurse');
+    for (const permission of ['patient:read', 'clinical:read'])
+      await page.getByRole('checkbox', { name: new RegExp(`^${permission} `) }).check();
+    await page.getByRole('button', { name: 'Skapa roll' }).click();
+    const column = page.locator('table.matrix thead th', { hasText: 'Diabetessjuksköterska' });
+    await column.waitFor();
+    // The new column marks exactly the chosen permissions.
+    const index = await column.evaluate((th) => (th as { cellIndex: number }).cellIndex);
+    const marks = await page
+      .locator(`table.matrix tbody tr`)
+      .evaluateAll(
+        (rows, i) =>
+          rows
+            .filter((r: any) => r.cells[i].textContent.includes('✓'))
+            .map((r: any) => r.cells[0].querySelector('code').textContent),
+        index,
+      );
+    expect(marks).toEqual(['patient:read', 'clinical:read']);
+  });
+
   it('changes the own password in a dialog', async () => {
     const pia = { email: 'pia.planerare@region.example.se', name: 'Pia Planerare' };
     await createUser(server.db, server.clock, { ...pia, role: 'event-planner', password: PASSWORD });

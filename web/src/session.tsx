@@ -1,4 +1,13 @@
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { useLocation, useNavigate } from 'react-router-dom';
 import { api, request, setCsrfToken, setUnauthorizedHandler } from './api.ts';
 import type { Me } from './types.ts';
@@ -58,11 +67,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   // A signed-out visitor of a protected page is sent to sign in, and brought back afterwards.
+  // (Not after signing out: the next user should start at home.)
+  const signingOut = useRef(false);
   useEffect(() => {
     if (me === null && !here.startsWith('/signin') && !here.startsWith('/setup')) {
-      rememberReturnPath(here);
+      if (!signingOut.current) rememberReturnPath(here);
       navigate('/signin', { replace: true });
     }
+    if (me) signingOut.current = false;
   }, [me, here, navigate]);
 
   const signedIn = useCallback((m: Me) => {
@@ -71,6 +83,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const signOut = useCallback(async () => {
+    signingOut.current = true;
     try {
       await api.post('/api/auth/logout', undefined, { noRedirect: true });
     } finally {

@@ -145,6 +145,43 @@ describe('AuditLog', () => {
     expect(switches).toBeGreaterThan(10);
   });
 
+  it('a writer whose view keeps going stale falls back to the locked transaction', async () => {
+    const other = new AuditLog(env.db, env.clock);
+    let interference = 0;
+    let transactions = 0;
+    let appendCalls = 0;
+    const racing: Database = {
+      dialect: env.db.dialect,
+      schema: env.db.schema,
+      kysely: env.db.kysely,
+      // Before this writer's first two appends, another writer gets in first.
+      query: async (sql, params) => {
+        if (sql.includes('audit_append')) appendCalls += 1;
+        if (sql.includes('audit_append') && interference < 2) {
+          interference += 1;
+          await other.record(testPrincipal({ actorId: 'other' }), read('o'), origin);
+        }
+        return env.db.query(sql, params);
+      },
+      transaction: (fn) => {
+        transactions += 1;
+        return env.db.transaction(fn);
+      },
+      close: () => env.db.close(),
+    };
+    const log = new AuditLog(racing, env.clock);
+    await log.record(testPrincipal({ actorId: 'stale' }), read('s'), origin);
+    expect(transactions).toBe(1);
+    const [last] = await env.db.query<{ actor_id: string }>('SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1');
+    expect(last.actor_id).toBe('stale');
+    // Afterwards it knows the end of the chain again and appends in one call.
+    expect(appendCalls).toBe(2);
+    await log.record(testPrincipal({ actorId: 'stale' }), read('s2'), origin);
+    expect(transactions).toBe(1);
+    expect(appendCalls).toBe(3);
+    expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });
+  });
+
   it('fails closed: when the write fails every waiting record() rejects, and the next batch works again', async () => {
     let fail = true;
     const flaky: Database = {
@@ -207,6 +244,17 @@ describe('AuditLog', () => {
     );
     expect(row.actor_name).toBe('badname\ufffd');
     expect(row.detail.length).toBe(4000);
+    expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });
+  });
+
+  it('array values that look like SQL survive unchanged', async () => {
+    const log = new AuditLog(env.db, env.clock);
+    const odd = ['NULL', 'a,b', '"quoted"', '{braces}', 'back\\slash', ' ', 'å'];
+    await log.record(testPrincipal({ careUnits: odd }), { ...read('x'), resourceIds: odd, patientIds: odd }, origin);
+    const [row] = await env.db.query<{ care_units: string[]; resource_ids: string[]; patient_ids: string[] }>(
+      'SELECT care_units, resource_ids, patient_ids FROM audit_log ORDER BY seq DESC LIMIT 1',
+    );
+    expect(row).toEqual({ care_units: odd, resource_ids: odd, patient_ids: odd });
     expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });
   });
 

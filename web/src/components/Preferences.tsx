@@ -15,7 +15,7 @@ export function Preferences() {
         onClick={() => setLang(other)}
         data-testid="language-switch"
       >
-        {other === 'en' ? 'English' : 'Svenska'}
+        {t(other === 'en' ? 'language.en' : 'language.sv')}
       </button>
       <button
         type="button"

@@ -39,6 +39,9 @@ export const en = {
 
   'header.signOut': 'Sign out',
   'header.darkTheme': 'Dark theme',
+  // Each language is named in itself.
+  'language.en': 'English',
+  'language.sv': 'Svenska',
   'header.languageSwitch': 'Byt språk till svenska',
 
   'signIn.title': 'Sign in',

@@ -37,6 +37,9 @@ export const sv: Record<MessageKey, string> = {
 
   'header.signOut': 'Logga ut',
   'header.darkTheme': 'Mörkt tema',
+  // Each language is named in itself.
+  'language.en': 'English',
+  'language.sv': 'Svenska',
   'header.languageSwitch': 'Switch language to English',
 
   'signIn.title': 'Logga in',

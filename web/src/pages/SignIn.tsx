@@ -1,5 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { Navigate, useLocation, useNavigate } from 'react-router-dom';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { Navigate, useLocation } from 'react-router-dom';
 import { ApiError, api } from '../api.ts';
 import { PublicPage } from '../components/PublicPage.tsx';
 import { useI18n, usePageTitle } from '../i18n/index.tsx';
@@ -10,13 +10,13 @@ export function SignIn() {
   const { t } = useI18n();
   usePageTitle('signIn.title');
   const { me, signedIn } = useSession();
-  const navigate = useNavigate();
   const notice = (useLocation().state as { notice?: 'passwordSet' } | null)?.notice;
   const [providers, setProviders] = useState<Providers | null>(null);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const target = useRef<string | null>(null);
 
   useEffect(() => {
     api
@@ -25,7 +25,11 @@ export function SignIn() {
       .catch(() => setProviders(null));
   }, []);
 
-  if (me) return <Navigate to="/" replace />;
+  // Signed in (just now, or already when arriving): on to the page that asked for it.
+  if (me) {
+    target.current ??= takeReturnPath();
+    return <Navigate to={target.current} replace />;
+  }
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -34,7 +38,6 @@ export function SignIn() {
     try {
       const m = await api.post<Me>('/api/auth/login', { email, password }, { noRedirect: true });
       signedIn(m);
-      navigate(takeReturnPath(), { replace: true });
     } catch (err) {
       setPassword('');
       if (!(err instanceof ApiError)) setError(t('error.network'));
