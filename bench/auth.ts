@@ -37,7 +37,12 @@ interface Load {
   latencies: number[];
 }
 
-async function load(url: string, headers: Record<string, string>, paths: string[], requests: number): Promise<Load> {
+async function load(
+  url: string,
+  headers: Record<string, string>,
+  paths: string[],
+  requests: number,
+): Promise<Load> {
   const { stdout } = await run(
     process.execPath,
     [CHILD, url, JSON.stringify(headers), JSON.stringify(paths), String(CONCURRENCY), String(requests)],
@@ -68,7 +73,10 @@ async function seed(url: string, admin: Record<string, string>): Promise<string[
     }
     if (start === 0)
       for (const org of ['vc-a', 'vc-b'])
-        entry.unshift({ resource: { resourceType: 'Organization', id: org, name: org }, request: { method: 'PUT', url: `Organization/${org}` } } as never);
+        entry.unshift({
+          resource: { resourceType: 'Organization', id: org, name: org },
+          request: { method: 'PUT', url: `Organization/${org}` },
+        } as never);
     const res = await fetch(`${url}/fhir/R4`, {
       method: 'POST',
       headers: { ...admin, 'content-type': 'application/fhir+json' },
@@ -88,7 +96,14 @@ async function benchDialect(dialect: string) {
     const store = new FhirStore(db, clock, new ChangeFeed(db));
     const config = loadConfig({ LOG_LEVEL: 'silent' }, { port: 0, host: '127.0.0.1' });
     const start = async (baseline: boolean) => {
-      const app: FastifyInstance = await buildApp({ config, db, clock, store, logger: false, benchmarkBaseline: baseline });
+      const app: FastifyInstance = await buildApp({
+        config,
+        db,
+        clock,
+        store,
+        logger: false,
+        benchmarkBaseline: baseline,
+      });
       await app.listen({ port: 0, host: '127.0.0.1' });
       return { app, url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` };
     };
@@ -108,7 +123,9 @@ async function benchDialect(dialect: string) {
     });
     const { token } = await createToken(db, clock, { name: 'bench clinician', role: 'clinical', userId });
     const paths = ids.filter((_, i) => i % 2 === 1).map((id) => `/fhir/R4/Patient/${id}`);
-    const auditBefore = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0].n);
+    const auditBefore = Number(
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0].n,
+    );
 
     const variants = {
       'with auth + audit': { url: full.url, headers: { authorization: `Bearer ${token}` } },
@@ -126,7 +143,9 @@ async function benchDialect(dialect: string) {
         log(`${dialect} round ${r + 1} ${name}: ${num(res.requests / res.seconds)} req/s`);
       }
     }
-    const auditAfter = Number((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0].n);
+    const auditAfter = Number(
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log'))[0].n,
+    );
     const audited = auditAfter - auditBefore;
     await full.app.close();
     await base.app.close();
@@ -135,7 +154,10 @@ async function benchDialect(dialect: string) {
       Object.entries(results).map(([name, rounds]) => {
         const lat = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
         const rps = rounds.map((r) => r.requests / r.seconds).sort((a, b) => a - b);
-        return [name, { rps: rps[Math.floor(rps.length / 2)], p50: percentile(lat, 50), p95: percentile(lat, 95) }];
+        return [
+          name,
+          { rps: rps[Math.floor(rps.length / 2)], p50: percentile(lat, 50), p95: percentile(lat, 95) },
+        ];
       }),
     );
     return { dialect, summary, audited, expectedAudited: 500 + ROUNDS * REQUESTS };
@@ -153,8 +175,22 @@ export async function runAuthBench(): Promise<void> {
     const withAuth = r.summary['with auth + audit'];
     const without = r.summary['without (baseline)'];
     const ratio = withAuth.rps / without.rps;
-    rows.push([dialect, 'without (baseline)', num(without.rps), num(without.p50, 2), num(without.p95, 2), '']);
-    rows.push([dialect, 'with auth + audit', num(withAuth.rps), num(withAuth.p50, 2), num(withAuth.p95, 2), num(ratio, 2)]);
+    rows.push([
+      dialect,
+      'without (baseline)',
+      num(without.rps),
+      num(without.p50, 2),
+      num(without.p95, 2),
+      '',
+    ]);
+    rows.push([
+      dialect,
+      'with auth + audit',
+      num(withAuth.rps),
+      num(withAuth.p50, 2),
+      num(withAuth.p95, 2),
+      num(ratio, 2),
+    ]);
     notes.push(
       `${dialect}: access control costs ${num((1 - ratio) * 100, 1)}% of throughput (goal < 20%); audit records written ${num(r.audited)} for ${num(r.expectedAudited)} reads`,
     );

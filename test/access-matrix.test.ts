@@ -21,7 +21,13 @@ function sampleBody(type: string, id?: string): Record<string, unknown> {
     case 'Patient':
       return { resourceType: 'Patient', ...base, managingOrganization: { reference: 'Organization/org1' } };
     case 'Observation':
-      return { resourceType: 'Observation', ...base, status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p1' } };
+      return {
+        resourceType: 'Observation',
+        ...base,
+        status: 'final',
+        code: { text: 'x' },
+        subject: { reference: 'Patient/p1' },
+      };
     default:
       return { resourceType: type, ...base, name: 'Vårdcentral' };
   }
@@ -32,7 +38,11 @@ beforeAll(async () => {
   const bundle = {
     resourceType: 'Bundle',
     type: 'transaction',
-    entry: [sampleBody('Organization', 'org1'), sampleBody('Patient', 'p1'), sampleBody('Observation', 'o1')].map((r) => ({
+    entry: [
+      sampleBody('Organization', 'org1'),
+      sampleBody('Patient', 'p1'),
+      sampleBody('Observation', 'o1'),
+    ].map((r) => ({
       resource: r,
       request: { method: 'PUT', url: `${r.resourceType}/${r.id}` },
     })),
@@ -62,7 +72,7 @@ interface Case {
 function fillParams(url: string, type: string): string {
   return url
     .replace(':type', type)
-    .replace(':id', type === 'X' ? randomUUID() : IDS[type] ?? randomUUID())
+    .replace(':id', type === 'X' ? randomUUID() : (IDS[type] ?? randomUUID()))
     .replace(':vid', '1')
     .replace(':jobId', randomUUID())
     .replace(':name', 'no-such-role')
@@ -76,7 +86,11 @@ function fhirCases(method: string, url: string, rule: Extract<AccessRule, { fhir
       out.push({
         method,
         path: url,
-        body: { resourceType: 'Bundle', type: 'batch', entry: [{ resource: sampleBody(t, IDS[t]), request: { method: 'PUT', url: `${t}/${IDS[t]}` } }] },
+        body: {
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [{ resource: sampleBody(t, IDS[t]), request: { method: 'PUT', url: `${t}/${IDS[t]}` } }],
+        },
         needs: [fhirPermission(t, 'write')!],
       });
     return out;
@@ -84,19 +98,25 @@ function fhirCases(method: string, url: string, rule: Extract<AccessRule, { fhir
   if (url.endsWith('/_history') && !url.includes(':id')) {
     const types = url.includes(':type') ? SAMPLE_TYPES : [undefined];
     for (const t of types) {
-      const needs = t ? [fhirPermission(t, 'read')!] : ['patient:read', 'clinical:read', 'directory:read', 'patient:all-units'];
+      const needs = t
+        ? [fhirPermission(t, 'read')!]
+        : ['patient:read', 'clinical:read', 'directory:read', 'patient:all-units'];
       if (t && fhirPermission(t, 'read') !== 'directory:read') needs.push('patient:all-units');
       out.push({ method, path: t ? url.replace(':type', t) : url, needs });
     }
     return out;
   }
-  if (url.includes('$everything')) return [{ method, path: url.replace(':id', 'p1'), needs: ['patient:read'] }];
+  if (url.includes('$everything'))
+    return [{ method, path: url.replace(':id', 'p1'), needs: ['patient:read'] }];
   const types = url.includes(':type') ? SAMPLE_TYPES : [url.split('/')[3]];
   for (const t of types) {
     const op = rule.fhir === 'write' ? 'write' : 'read';
     const needs = [fhirPermission(t, op)!];
     if (method === 'PUT' && !url.includes(':id')) needs.push('patient:all-units');
-    const body = method === 'POST' || method === 'PUT' ? sampleBody(t, url.includes(':id') ? IDS[t] : undefined) : undefined;
+    const body =
+      method === 'POST' || method === 'PUT'
+        ? sampleBody(t, url.includes(':id') ? IDS[t] : undefined)
+        : undefined;
     // Deletes name a resource that does not exist, so the shared sample data stays for the other cases.
     const path =
       (method === 'DELETE' ? url.replace(':type', t).replace(':id', randomUUID()) : fillParams(url, t)) +
@@ -112,8 +132,10 @@ function cases(): Case[] {
     if (!GUARDED.test(r.url)) continue;
     const rule = r.access!;
     if ('public' in rule) out.push({ method: r.method, path: fillParams(r.url, 'X'), needs: 'public' });
-    else if ('signedIn' in rule) out.push({ method: r.method, path: fillParams(r.url, 'X'), needs: 'signed-in' });
-    else if ('permission' in rule) out.push({ method: r.method, path: fillParams(r.url, 'X'), needs: [rule.permission] });
+    else if ('signedIn' in rule)
+      out.push({ method: r.method, path: fillParams(r.url, 'X'), needs: 'signed-in' });
+    else if ('permission' in rule)
+      out.push({ method: r.method, path: fillParams(r.url, 'X'), needs: [rule.permission] });
     else out.push(...fhirCases(r.method, r.url, rule));
   }
   return out;
@@ -134,7 +156,13 @@ describe('permission table on every route', () => {
       for (const [role, headers] of auth) {
         const perms = new Set(BUILTIN_ROLES.find((r) => r.name === role)?.permissions ?? []);
         const allowed =
-          c.needs === 'public' ? true : role === 'nobody' ? false : c.needs === 'signed-in' ? true : c.needs.every((p) => perms.has(p as never));
+          c.needs === 'public'
+            ? true
+            : role === 'nobody'
+              ? false
+              : c.needs === 'signed-in'
+                ? true
+                : c.needs.every((p) => perms.has(p as never));
         const res = await fetch(`${s.url}${c.path}`, {
           method: c.method,
           headers: {
@@ -148,9 +176,13 @@ describe('permission table on every route', () => {
         const text = await res.text();
         const denied = res.status === 401 || res.status === 403;
         if (allowed === denied || res.status >= 500)
-          failures.push(`${role.padEnd(18)} ${c.method} ${c.path} → ${res.status} (expected ${allowed ? 'allow' : 'deny'}) ${text.slice(0, 160)}`);
-        else if (!allowed && role !== 'nobody' && res.status !== 403) failures.push(`${role} ${c.method} ${c.path} → ${res.status}, expected 403`);
-        else if (!allowed && role === 'nobody' && c.needs !== 'public' && res.status !== 401) failures.push(`nobody ${c.method} ${c.path} → ${res.status}, expected 401`);
+          failures.push(
+            `${role.padEnd(18)} ${c.method} ${c.path} → ${res.status} (expected ${allowed ? 'allow' : 'deny'}) ${text.slice(0, 160)}`,
+          );
+        else if (!allowed && role !== 'nobody' && res.status !== 403)
+          failures.push(`${role} ${c.method} ${c.path} → ${res.status}, expected 403`);
+        else if (!allowed && role === 'nobody' && c.needs !== 'public' && res.status !== 401)
+          failures.push(`nobody ${c.method} ${c.path} → ${res.status}, expected 401`);
       }
     }
     expect(failures).toEqual([]);

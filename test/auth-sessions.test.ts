@@ -11,12 +11,21 @@ afterAll(() => s?.close());
 
 const json = { 'content-type': 'application/json' };
 const login = (email: string, password: string, headers: Record<string, string> = {}) =>
-  fetch(`${s.url}/api/auth/login`, { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify({ email, password }) });
+  fetch(`${s.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { ...json, ...headers },
+    body: JSON.stringify({ email, password }),
+  });
 const me = (headers: Record<string, string>) => fetch(`${s.url}/api/auth/me`, { headers });
 
 describe('sign-in with e-mail and password', () => {
   it('sets an HttpOnly SameSite session cookie and answers who is signed in', async () => {
-    await createUser(s.db, s.clock, { email: 'Anna.Berg@Region.example.se', name: 'Anna Berg', role: 'clinical', password: 'långt lösenord för test' });
+    await createUser(s.db, s.clock, {
+      email: 'Anna.Berg@Region.example.se',
+      name: 'Anna Berg',
+      role: 'clinical',
+      password: 'långt lösenord för test',
+    });
     const res = await login('anna.berg@region.example.se', 'långt lösenord för test');
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!;
@@ -24,12 +33,17 @@ describe('sign-in with e-mail and password', () => {
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     expect(cookie).not.toMatch(/Secure/i); // plain http here; behind TLS it is Secure
-    const body = await res.json() as any;
-    expect(body).toMatchObject({ email: 'anna.berg@region.example.se', name: 'Anna Berg', role: 'clinical', method: 'password' });
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({
+      email: 'anna.berg@region.example.se',
+      name: 'Anna Berg',
+      role: 'clinical',
+      method: 'password',
+    });
     expect(body.permissions).toContain('clinical:read');
     expect(body.roleLabel.sv).toBe('Klinisk användare');
     const again = await me({ cookie: cookie.split(';')[0] });
-    expect((await again.json() as any).email).toBe('anna.berg@region.example.se');
+    expect(((await again.json()) as any).email).toBe('anna.berg@region.example.se');
   });
 
   it('refuses a wrong password with one message for unknown e-mails and wrong passwords', async () => {
@@ -37,18 +51,25 @@ describe('sign-in with e-mail and password', () => {
     const unknown = await login('nobody@region.example.se', 'fel lösenord');
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect((await wrong.json() as any).detail).toBe((await unknown.json() as any).detail);
+    expect(((await wrong.json()) as any).detail).toBe(((await unknown.json()) as any).detail);
   });
 
   it(`locks the account after ${MAX_FAILURES} wrong passwords, until the lock ends`, async () => {
-    await createUser(s.db, s.clock, { email: 'locked@region.example.se', name: 'L', role: 'outreach', password: 'ett riktigt bra lösenord' });
+    await createUser(s.db, s.clock, {
+      email: 'locked@region.example.se',
+      name: 'L',
+      role: 'outreach',
+      password: 'ett riktigt bra lösenord',
+    });
     const statuses: number[] = [];
     for (let i = 0; i < MAX_FAILURES; i++)
-      statuses.push((await login('locked@region.example.se', 'wrong', { 'x-forwarded-for': '10.0.0.1' })).status);
+      statuses.push(
+        (await login('locked@region.example.se', 'wrong', { 'x-forwarded-for': '10.0.0.1' })).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 401, 423]);
     const right = await login('locked@region.example.se', 'ett riktigt bra lösenord');
     expect(right.status).toBe(423);
-    expect((await right.json() as any).detail).toMatch(/locked until/);
+    expect(((await right.json()) as any).detail).toMatch(/locked until/);
     s.clock.advance(LOCK_MS + 1000);
     expect((await login('locked@region.example.se', 'ett riktigt bra lösenord')).status).toBe(200);
   });
@@ -69,10 +90,18 @@ describe('sessions', () => {
   it('needs the CSRF header on cookie-authenticated writes', async () => {
     const b = await signInAs(s, 'admin');
     const body = JSON.stringify({ id: 'vc-csrf', name: 'VC', refs: [] });
-    const without = await fetch(`${s.url}/api/care-units`, { method: 'POST', headers: { ...json, cookie: b.headers.cookie }, body });
+    const without = await fetch(`${s.url}/api/care-units`, {
+      method: 'POST',
+      headers: { ...json, cookie: b.headers.cookie },
+      body,
+    });
     expect(without.status).toBe(403);
-    expect((await without.json() as any).detail).toMatch(/x-csrf-token/);
-    const withIt = await fetch(`${s.url}/api/care-units`, { method: 'POST', headers: { ...json, ...b.headers }, body });
+    expect(((await without.json()) as any).detail).toMatch(/x-csrf-token/);
+    const withIt = await fetch(`${s.url}/api/care-units`, {
+      method: 'POST',
+      headers: { ...json, ...b.headers },
+      body,
+    });
     expect(withIt.status).toBe(201);
   });
 
@@ -82,7 +111,7 @@ describe('sessions', () => {
     s.clock.advance(31 * 60_000);
     const idle = await me(b.headers);
     expect(idle.status).toBe(401);
-    expect((await idle.json() as any).detail).toMatch(/session has ended/);
+    expect(((await idle.json()) as any).detail).toMatch(/session has ended/);
 
     const c = await signInAs(s, 'outreach');
     const out = await fetch(`${s.url}/api/auth/logout`, { method: 'POST', headers: c.headers });
@@ -100,7 +129,10 @@ describe('sessions', () => {
   });
 
   it('changes the password, keeping this session and ending the others', async () => {
-    const first = await signInAs(s, 'event-planner', { email: 'pw@region.example.se', password: 'första lösenordet' });
+    const first = await signInAs(s, 'event-planner', {
+      email: 'pw@region.example.se',
+      password: 'första lösenordet',
+    });
     const secondRes = await login('pw@region.example.se', 'första lösenordet');
     const second = { cookie: secondRes.headers.get('set-cookie')!.split(';')[0] };
     const short = await fetch(`${s.url}/api/auth/password`, {
@@ -109,11 +141,14 @@ describe('sessions', () => {
       body: JSON.stringify({ currentPassword: 'första lösenordet', newPassword: 'kort' }),
     });
     expect(short.status).toBe(400);
-    expect((await short.json() as any).detail).toMatch(/newPassword: .*at least 12/);
+    expect(((await short.json()) as any).detail).toMatch(/newPassword: .*at least 12/);
     const ok = await fetch(`${s.url}/api/auth/password`, {
       method: 'POST',
       headers: { ...json, ...first.headers },
-      body: JSON.stringify({ currentPassword: 'första lösenordet', newPassword: 'andra lösenordet är längre' }),
+      body: JSON.stringify({
+        currentPassword: 'första lösenordet',
+        newPassword: 'andra lösenordet är längre',
+      }),
     });
     expect(ok.status).toBe(204);
     expect((await me(first.headers)).status).toBe(200);
@@ -124,7 +159,10 @@ describe('sessions', () => {
 
   it('a disabled user is signed out at once and cannot sign in', async () => {
     const admin = await signInAs(s, 'admin');
-    const victim = await signInAs(s, 'clinical', { email: 'leaver@region.example.se', password: 'lösenord som slutar' });
+    const victim = await signInAs(s, 'clinical', {
+      email: 'leaver@region.example.se',
+      password: 'lösenord som slutar',
+    });
     const res = await fetch(`${s.url}/api/users/${victim.userId}`, {
       method: 'PATCH',
       headers: { ...json, ...admin.headers },
@@ -145,11 +183,20 @@ describe('users, set-up links and tokens', () => {
       body: JSON.stringify({ email: 'ny@region.example.se', name: 'Ny Användare', role: 'non-clinical' }),
     });
     expect(res.status).toBe(201);
-    const { user, setupUrl } = await res.json() as any;
-    expect(user).toMatchObject({ email: 'ny@region.example.se', role: 'non-clinical', disabled: false, lastSignInAt: null });
+    const { user, setupUrl } = (await res.json()) as any;
+    expect(user).toMatchObject({
+      email: 'ny@region.example.se',
+      role: 'non-clinical',
+      disabled: false,
+      lastSignInAt: null,
+    });
     const token = new URL(setupUrl).searchParams.get('token')!;
     const setup = (password: string) =>
-      fetch(`${s.url}/api/auth/setup`, { method: 'POST', headers: json, body: JSON.stringify({ token, password }) });
+      fetch(`${s.url}/api/auth/setup`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ token, password }),
+      });
     expect((await setup('kort')).status).toBe(400);
     expect((await setup('mitt nya fina lösenord')).status).toBe(204);
     expect((await setup('mitt nya fina lösenord')).status).toBe(400); // used once
@@ -159,12 +206,16 @@ describe('users, set-up links and tokens', () => {
   it('names the field and the fix for bad user input', async () => {
     const admin = await signInAs(s, 'admin');
     const post = (body: unknown) =>
-      fetch(`${s.url}/api/users`, { method: 'POST', headers: { ...json, ...admin.headers }, body: JSON.stringify(body) });
+      fetch(`${s.url}/api/users`, {
+        method: 'POST',
+        headers: { ...json, ...admin.headers },
+        body: JSON.stringify(body),
+      });
     const badRole = await post({ email: 'x@region.example.se', role: 'superuser' });
     expect(badRole.status).toBe(400);
-    expect((await badRole.json() as any).detail).toMatch(/role 'superuser' is unknown/);
+    expect(((await badRole.json()) as any).detail).toMatch(/role 'superuser' is unknown/);
     const badUnit = await post({ email: 'y@region.example.se', role: 'clinical', careUnits: ['nope'] });
-    expect((await badUnit.json() as any).detail).toMatch(/careUnits: nope unknown/);
+    expect(((await badUnit.json()) as any).detail).toMatch(/careUnits: nope unknown/);
     const dup = await post({ email: 'ANNA.BERG@region.example.se', role: 'clinical' });
     expect(dup.status).toBe(409);
   });
@@ -173,12 +224,21 @@ describe('users, set-up links and tokens', () => {
     const admin = await signInAs(s, 'admin');
     const planner = await signInAs(s, 'event-planner');
     const create = async (body: unknown) =>
-      fetch(`${s.url}/api/tokens`, { method: 'POST', headers: { ...json, ...admin.headers }, body: JSON.stringify(body) });
-    const res = await create({ name: 'planner laptop', role: 'event-planner', userId: planner.userId, expiresAt: new Date(s.clock.now().getTime() + 3600_000).toISOString() });
+      fetch(`${s.url}/api/tokens`, {
+        method: 'POST',
+        headers: { ...json, ...admin.headers },
+        body: JSON.stringify(body),
+      });
+    const res = await create({
+      name: 'planner laptop',
+      role: 'event-planner',
+      userId: planner.userId,
+      expiresAt: new Date(s.clock.now().getTime() + 3600_000).toISOString(),
+    });
     expect(res.status).toBe(201);
-    const { token } = await res.json() as any;
+    const { token } = (await res.json()) as any;
     const asToken = { authorization: `Bearer ${token}` };
-    const who = await (await me(asToken)).json() as any;
+    const who = (await (await me(asToken)).json()) as any;
     expect(who).toMatchObject({ email: planner.email, role: 'event-planner', method: 'token' });
     const list = await (await fetch(`${s.url}/api/tokens`, { headers: admin.headers })).text();
     expect(list).toContain('planner laptop');
@@ -188,16 +248,18 @@ describe('users, set-up links and tokens', () => {
 
     // An hour on, the administrator's session has idled out: sign in again.
     const admin2 = await signInAs(s, 'admin');
-    const other = await (
+    const other = (await (
       await fetch(`${s.url}/api/tokens`, {
         method: 'POST',
         headers: { ...json, ...admin2.headers },
         body: JSON.stringify({ name: 'crm sync', role: 'integration-admin' }),
       })
-    ).json() as any;
+    ).json()) as any;
     const otherAuth = { authorization: `Bearer ${other.token}` };
     expect((await me(otherAuth)).status).toBe(200);
-    expect((await fetch(`${s.url}/api/tokens/${other.id}`, { method: 'DELETE', headers: admin2.headers })).status).toBe(204);
+    expect(
+      (await fetch(`${s.url}/api/tokens/${other.id}`, { method: 'DELETE', headers: admin2.headers })).status,
+    ).toBe(204);
     expect((await me(otherAuth)).status).toBe(401);
   });
 
@@ -206,20 +268,28 @@ describe('users, set-up links and tokens', () => {
     const res = await fetch(`${s.url}/api/roles`, {
       method: 'POST',
       headers: { ...json, ...admin.headers },
-      body: JSON.stringify({ name: 'auditor', label: { en: 'Auditor', sv: 'Granskare' }, permissions: ['audit:read', 'audit:verify'] }),
+      body: JSON.stringify({
+        name: 'auditor',
+        label: { en: 'Auditor', sv: 'Granskare' },
+        permissions: ['audit:read', 'audit:verify'],
+      }),
     });
     expect(res.status).toBe(201);
     const bad = await fetch(`${s.url}/api/roles`, {
       method: 'POST',
       headers: { ...json, ...admin.headers },
-      body: JSON.stringify({ name: 'broken', label: { en: 'B', sv: 'B' }, permissions: ['patients:everything'] }),
+      body: JSON.stringify({
+        name: 'broken',
+        label: { en: 'B', sv: 'B' },
+        permissions: ['patients:everything'],
+      }),
     });
-    expect((await bad.json() as any).detail).toMatch(/patients:everything unknown/);
+    expect(((await bad.json()) as any).detail).toMatch(/patients:everything unknown/);
     const auditor = await signInAs(s, 'auditor');
     expect((await fetch(`${s.url}/api/audit?limit=5`, { headers: auditor.headers })).status).toBe(200);
     const denied = await fetch(`${s.url}/api/users`, { headers: auditor.headers });
     expect(denied.status).toBe(403);
-    expect((await denied.json() as any).detail).toMatch(/needs the permission user:read/);
+    expect(((await denied.json()) as any).detail).toMatch(/needs the permission user:read/);
     const inUse = await fetch(`${s.url}/api/roles/auditor`, { method: 'DELETE', headers: admin.headers });
     expect(inUse.status).toBe(409);
   });

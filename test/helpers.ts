@@ -74,7 +74,11 @@ export async function testServer(start?: string): Promise<TestServer> {
 }
 
 /** A bearer header for an integration token of `role` (care units for roles that are not organisation-wide). */
-export async function roleAuth(s: TestEnv, role: string, careUnits: string[] = []): Promise<{ authorization: string }> {
+export async function roleAuth(
+  s: TestEnv,
+  role: string,
+  careUnits: string[] = [],
+): Promise<{ authorization: string }> {
   const { token } = await createToken(s.db, s.clock, { name: `test ${role}`, role, careUnits });
   return { authorization: `Bearer ${token}` };
 }
@@ -96,7 +100,13 @@ export async function signInAs(
 ): Promise<Browser> {
   const email = opts.email ?? `user${++userCount}.${role}@region.example.se`;
   const password = opts.password ?? 'correct horse battery staple';
-  const { id } = await createUser(s.db, s.clock, { email, name: `Test ${role}`, role, careUnits: opts.careUnits, password });
+  const { id } = await createUser(s.db, s.clock, {
+    email,
+    name: `Test ${role}`,
+    role,
+    careUnits: opts.careUnits,
+    password,
+  });
   const res = await fetch(`${s.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -78,7 +78,11 @@ export function requirePermission(req: FastifyRequest, permission: Permission, w
 
 export function requireFhir(req: FastifyRequest, type: string, op: 'read' | 'write'): void {
   const perm = fhirPermission(type, op);
-  if (perm === null) throw forbidden(req, `${type} resources are written by the server only; they cannot be ${op === 'write' ? 'changed' : 'read'} through the API`);
+  if (perm === null)
+    throw forbidden(
+      req,
+      `${type} resources are written by the server only; they cannot be ${op === 'write' ? 'changed' : 'read'} through the API`,
+    );
   requirePermission(req, perm, `${op === 'read' ? 'reading' : 'writing'} ${type}`);
 }
 
@@ -135,7 +139,11 @@ export function unitSql(scope: PatientScope, add: (v: unknown) => string): strin
 }
 
 /** The subset of `patientIds` the scope may see through its care units (emergency grants not included). */
-export async function unitPatients(db: Database, scope: PatientScope, patientIds: readonly string[]): Promise<Set<string>> {
+export async function unitPatients(
+  db: Database,
+  scope: PatientScope,
+  patientIds: readonly string[],
+): Promise<Set<string>> {
   if (scope.all) return new Set(patientIds);
   if (patientIds.length === 0 || scope.tokens.length === 0) return new Set();
   const rows = await db.query<{ patient_id: string }>(
@@ -148,7 +156,11 @@ export async function unitPatients(db: Database, scope: PatientScope, patientIds
 
 export type PatientAccess = { kind: 'unit' } | { kind: 'emergency'; reason: string } | { kind: 'denied' };
 
-export async function patientAccess(db: Database, scope: PatientScope, patientId: string): Promise<PatientAccess> {
+export async function patientAccess(
+  db: Database,
+  scope: PatientScope,
+  patientId: string,
+): Promise<PatientAccess> {
   if (scope.all) return { kind: 'unit' };
   if ((await unitPatients(db, scope, [patientId])).has(patientId)) return { kind: 'unit' };
   const reason = scope.emergency.get(patientId);
@@ -186,7 +198,11 @@ export function recordRoutes(app: FastifyInstance): void {
     const methods = Array.isArray(opts.method) ? opts.method : [opts.method];
     for (const method of methods) {
       if (method === 'HEAD') continue;
-      table.push({ method, url: opts.url, access: (opts.config as { access?: AccessRule } | undefined)?.access });
+      table.push({
+        method,
+        url: opts.url,
+        access: (opts.config as { access?: AccessRule } | undefined)?.access,
+      });
     }
   });
 }

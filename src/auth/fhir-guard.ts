@@ -3,9 +3,8 @@ import type { Clock } from '../config/clock.ts';
 import type { Database } from '../db/database.ts';
 import { compartmentPatient } from '../fhir/index-extract.ts';
 import type { FhirResource } from '../fhir/resource-row.ts';
-import type { FhirStore } from '../fhir/store.ts';
 import type { Bundle } from '../fhir/search/execute.ts';
-import type { AccessCache } from './access-cache.ts';
+import type { FhirStore } from '../fhir/store.ts';
 import {
   careUnitDenied,
   fhirPermission,
@@ -20,8 +19,9 @@ import {
   unitPatients,
   unitSql,
 } from './access.ts';
-import { audit } from './audit/hooks.ts';
+import type { AccessCache } from './access-cache.ts';
 import type { AuditAction } from './audit/entry.ts';
+import { audit } from './audit/hooks.ts';
 
 /** The patient a resource belongs to: its own id for a Patient, else its compartment's patient. */
 export function patientOf(r: { resourceType?: string; id?: string }): string | null {
@@ -66,7 +66,11 @@ export class FhirGuard {
    */
   async readOne(req: FastifyRequest, store: FhirStore, type: string, id: string): Promise<FhirResource> {
     const scope = await this.scope(req);
-    const { resource, test: inUnits } = await store.readWith(type, id, scope.all ? null : (add) => unitSql(scope, add));
+    const { resource, test: inUnits } = await store.readWith(
+      type,
+      id,
+      scope.all ? null : (add) => unitSql(scope, add),
+    );
     const pid = patientOf(resource);
     const known: PatientAccess =
       scope.all || inUnits
@@ -85,14 +89,28 @@ export class FhirGuard {
     try {
       requireFhir(req, type, 'read');
     } catch (err) {
-      audit(req, { action: 'read', outcome: 'denied', resourceType: type, resourceIds: resources.map((r) => r.id!), patientIds: patients, detail: 'permission' });
+      audit(req, {
+        action: 'read',
+        outcome: 'denied',
+        resourceType: type,
+        resourceIds: resources.map((r) => r.id!),
+        patientIds: patients,
+        detail: 'permission',
+      });
       throw err;
     }
     let emergency: string | undefined;
     for (const pid of patients) {
       const access = await this.access(req, pid);
       if (access.kind === 'denied') {
-        audit(req, { action: 'read', outcome: 'denied', resourceType: type, resourceIds: resources.map((r) => r.id!), patientIds: [pid], detail: 'outside care units' });
+        audit(req, {
+          action: 'read',
+          outcome: 'denied',
+          resourceType: type,
+          resourceIds: resources.map((r) => r.id!),
+          patientIds: [pid],
+          detail: 'outside care units',
+        });
         throw careUnitDenied(req, pid);
       }
       if (access.kind === 'emergency') emergency = access.reason;
@@ -109,7 +127,10 @@ export class FhirGuard {
   }
 
   /** Before a search: the permission, and the SQL that narrows matches to visible patients. */
-  async beforeSearch(req: FastifyRequest, type: string): Promise<(add: (v: unknown) => string) => string | null> {
+  async beforeSearch(
+    req: FastifyRequest,
+    type: string,
+  ): Promise<(add: (v: unknown) => string) => string | null> {
     requireFhir(req, type, 'read');
     const scope = await this.scope(req);
     return (add) => scopeSql(scope, add);
@@ -131,7 +152,9 @@ export class FhirGuard {
       const pid = patientOf(e.resource);
       return pid === null || visible.has(pid) || scope.emergency.has(pid);
     });
-    const returned = (entry ?? []).filter((e) => e.resource && e.search?.mode !== 'outcome').map((e) => e.resource!);
+    const returned = (entry ?? [])
+      .filter((e) => e.resource && e.search?.mode !== 'outcome')
+      .map((e) => e.resource!);
     const patients = [...new Set(returned.map(patientOf).filter((x): x is string => x !== null))];
     const emergency = patients.filter((pid) => scope.emergency.has(pid));
     audit(req, {
@@ -141,24 +164,39 @@ export class FhirGuard {
       resourceIds: returned.map((r) => `${r.resourceType}/${r.id}`),
       patientIds: patients,
       detail: req.url.slice(0, 500),
-      ...(emergency.length ? { emergency: true, purpose: emergency.map((pid) => scope.emergency.get(pid)).join('; ') } : {}),
+      ...(emergency.length
+        ? { emergency: true, purpose: emergency.map((pid) => scope.emergency.get(pid)).join('; ') }
+        : {}),
     });
     return entry ? { ...bundle, entry } : bundle;
   }
 
   /** Patient/{id}/$everything: the patient must be visible; types narrow to what the role may read. */
-  async everything(req: FastifyRequest, patientId: string, requested: string[] | undefined): Promise<{ types: string[] | undefined; emergency?: string }> {
+  async everything(
+    req: FastifyRequest,
+    patientId: string,
+    requested: string[] | undefined,
+  ): Promise<{ types: string[] | undefined; emergency?: string }> {
     requireFhir(req, 'Patient', 'read');
     const access = await this.access(req, patientId);
     if (access.kind === 'denied') {
-      audit(req, { action: 'read', outcome: 'denied', resourceType: 'Patient', resourceIds: [patientId], patientIds: [patientId], detail: '$everything outside care units' });
+      audit(req, {
+        action: 'read',
+        outcome: 'denied',
+        resourceType: 'Patient',
+        resourceIds: [patientId],
+        patientIds: [patientId],
+        detail: '$everything outside care units',
+      });
       throw careUnitDenied(req, patientId);
     }
     const p = req.principal!;
-    if (p.permissions.has('clinical:read')) return { types: requested, emergency: access.kind === 'emergency' ? access.reason : undefined };
+    if (p.permissions.has('clinical:read'))
+      return { types: requested, emergency: access.kind === 'emergency' ? access.reason : undefined };
     // Without clinical:read the compartment shrinks to the demographic types.
     const allowed = ['Patient', 'RelatedPerson', 'Person'];
-    if (p.permissions.has('directory:read')) allowed.push('Practitioner', 'PractitionerRole', 'Organization', 'Location');
+    if (p.permissions.has('directory:read'))
+      allowed.push('Practitioner', 'PractitionerRole', 'Organization', 'Location');
     return {
       types: requested ? requested.filter((t) => allowed.includes(t)) : allowed,
       emergency: access.kind === 'emergency' ? access.reason : undefined,
@@ -182,14 +220,32 @@ export class FhirGuard {
     const types = type ? [type] : ['Patient', 'Observation', 'Organization'];
     for (const t of types) requireFhir(req, t, 'read');
     if (!type || fhirPermission(type, 'read') !== 'directory:read')
-      requirePermission(req, 'patient:all-units', `the history of ${type ?? 'all resources'} (it spans every care unit)`);
-    audit(req, { action: 'read', outcome: 'success', resourceType: type ?? 'Resource', detail: req.url.slice(0, 500) });
+      requirePermission(
+        req,
+        'patient:all-units',
+        `the history of ${type ?? 'all resources'} (it spans every care unit)`,
+      );
+    audit(req, {
+      action: 'read',
+      outcome: 'success',
+      resourceType: type ?? 'Resource',
+      detail: req.url.slice(0, 500),
+    });
   }
 
   /** Before a write: the permission by type, and for an existing patient's data, the care-unit scope. */
-  async write(req: FastifyRequest, type: string, resource: unknown, action: 'create' | 'update' | 'delete', id?: string): Promise<void> {
+  async write(
+    req: FastifyRequest,
+    type: string,
+    resource: unknown,
+    action: 'create' | 'update' | 'delete',
+    id?: string,
+  ): Promise<void> {
     requireFhir(req, type, 'write');
-    const pid = resource && typeof resource === 'object' ? patientOf({ resourceType: type, id, ...(resource as object) }) : null;
+    const pid =
+      resource && typeof resource === 'object'
+        ? patientOf({ resourceType: type, id, ...(resource as object) })
+        : null;
     if (pid) await this.requirePatient(req, pid, action);
   }
 
@@ -197,14 +253,21 @@ export class FhirGuard {
     const access = await this.access(req, pid);
     // A patient not stored yet belongs to no unit: creating them is allowed.
     if (access.kind === 'denied') {
-      const exists = await this.db.query('SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2', ['Patient', pid]);
+      const exists = await this.db.query('SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2', [
+        'Patient',
+        pid,
+      ]);
       if (exists.length === 0) return;
       audit(req, { action, outcome: 'denied', patientIds: [pid], detail: 'outside care units' });
       throw careUnitDenied(req, pid);
     }
   }
 
-  auditWrite(req: FastifyRequest, action: 'create' | 'update' | 'delete', resources: { resourceType: string; id: string; patient: string | null }[]): void {
+  auditWrite(
+    req: FastifyRequest,
+    action: 'create' | 'update' | 'delete',
+    resources: { resourceType: string; id: string; patient: string | null }[],
+  ): void {
     if (resources.length === 0) return;
     audit(req, {
       action,
@@ -216,7 +279,12 @@ export class FhirGuard {
   }
 
   /** Transaction and batch: every entry's type and method must be allowed, else nothing runs. */
-  async bundle(req: FastifyRequest, bundle: { entry?: { resource?: { resourceType?: string }; request?: { method?: string; url?: string } }[] }): Promise<void> {
+  async bundle(
+    req: FastifyRequest,
+    bundle: {
+      entry?: { resource?: { resourceType?: string }; request?: { method?: string; url?: string } }[];
+    },
+  ): Promise<void> {
     for (const [i, e] of (bundle.entry ?? []).entries()) {
       const method = String(e.request?.method ?? '').toUpperCase();
       const url = String(e.request?.url ?? '');
@@ -225,13 +293,20 @@ export class FhirGuard {
       const op = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
       const perm = fhirPermission(type, op);
       if (!perm || !req.principal!.permissions.has(perm))
-        throw forbidden(req, `Bundle.entry[${i}]: ${method} ${type} needs ${perm ?? 'a permission nobody has'}, which role '${req.principal!.role}' does not have; nothing in the bundle was processed`);
+        throw forbidden(
+          req,
+          `Bundle.entry[${i}]: ${method} ${type} needs ${perm ?? 'a permission nobody has'}, which role '${req.principal!.role}' does not have; nothing in the bundle was processed`,
+        );
       if (op === 'write' && e.resource) {
         const pid = patientOf(e.resource);
-        if (pid && !pid.startsWith('urn:')) await this.requirePatient(req, pid, method === 'DELETE' ? 'delete' : 'update');
+        if (pid && !pid.startsWith('urn:'))
+          await this.requirePatient(req, pid, method === 'DELETE' ? 'delete' : 'update');
       }
       if (op === 'read' && !req.principal!.permissions.has('patient:all-units'))
-        throw forbidden(req, `Bundle.entry[${i}]: reads inside a bundle are limited to organisation-wide roles; search ${type} directly instead`);
+        throw forbidden(
+          req,
+          `Bundle.entry[${i}]: reads inside a bundle are limited to organisation-wide roles; search ${type} directly instead`,
+        );
     }
   }
 
@@ -239,9 +314,21 @@ export class FhirGuard {
     const keys: string[] = [];
     for (const e of response.entry ?? []) {
       const loc = e.response?.location;
-      if (loc) keys.push(loc.replace(/\/_history\/.*$/, '').split('/').slice(-2).join('/'));
+      if (loc)
+        keys.push(
+          loc
+            .replace(/\/_history\/.*$/, '')
+            .split('/')
+            .slice(-2)
+            .join('/'),
+        );
     }
-    audit(req, { action: 'update', outcome: 'success', resourceType: 'Bundle', resourceIds: keys, detail: `${response.type} with ${response.entry?.length ?? 0} entries` });
+    audit(req, {
+      action: 'update',
+      outcome: 'success',
+      resourceType: 'Bundle',
+      resourceIds: keys,
+      detail: `${response.type} with ${response.entry?.length ?? 0} entries`,
+    });
   }
 }
-

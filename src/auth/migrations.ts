@@ -94,7 +94,14 @@ export const authMigrations: Record<string, Migration> = {
     async down(db: Kysely<any>) {
       await sql`ALTER TABLE api_token DROP COLUMN care_units`.execute(db);
       await sql`ALTER TABLE api_token DROP COLUMN user_id`.execute(db);
-      for (const t of ['sign_in_failure', 'emergency_grant', 'user_session', 'app_user', 'care_unit', 'custom_role'])
+      for (const t of [
+        'sign_in_failure',
+        'emergency_grant',
+        'user_session',
+        'app_user',
+        'care_unit',
+        'custom_role',
+      ])
         await sql.raw(`DROP TABLE ${t}`).execute(db);
     },
   },

@@ -526,6 +526,8 @@ export async function registerOidc(
     // A sign-in replaces whatever session this browser had.
     const previous = req.cookies[SESSION_COOKIE];
     if (previous) await endSession(ctx.db, ctx.clock, hashSecret(previous));
+    // A GET that changed a user and ended a session: cached answers about them are stale.
+    ctx.cache.clear();
     const { cookie, session } = await createSession(ctx.db, ctx.clock, ctx.sessions, user.id, 'oidc', {
       ip: req.ip,
       client: req.headers['user-agent'] ?? null,

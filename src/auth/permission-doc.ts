@@ -10,7 +10,8 @@ export function permissionTableMarkdown(): string {
   const head = `| permission | what it allows | ${roles.map((r) => r.name).join(' | ')} |`;
   const sep = `|---|---|${roles.map(() => ':-:').join('|')}|`;
   const rows = PERMISSION_IDS.map(
-    (p) => `| \`${p}\` | ${PERMISSIONS[p]} | ${roles.map((r) => (r.permissions.includes(p) ? '✔' : '')).join(' | ')} |`,
+    (p) =>
+      `| \`${p}\` | ${PERMISSIONS[p]} | ${roles.map((r) => (r.permissions.includes(p) ? '✔' : '')).join(' | ')} |`,
   );
   return [head, sep, ...rows].join('\n');
 }

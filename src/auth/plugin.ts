@@ -5,13 +5,13 @@ import type { Database } from '../db/database.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { ProblemError } from '../http/errors.ts';
 import { forbidden } from './access.ts';
+import type { AccessCache } from './access-cache.ts';
 import { PERMISSION_IDS, type Permission } from './permissions.ts';
 import type { Principal } from './principal.ts';
 import type { RoleRegistry } from './roles.ts';
 import { CSRF_HEADER, resolveSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
 import { hashToken, verifyToken } from './tokens.ts';
 import { hashSecret } from './users.ts';
-import type { AccessCache } from './access-cache.ts';
 
 export interface AuthContext {
   db: Database;
@@ -90,19 +90,30 @@ export async function userPrincipalFor(
   };
 }
 
-type Resolved = { principal: Principal; expiresAt: Date | null; csrfToken?: string; idHash?: string } | { error: string };
+type Resolved =
+  | { principal: Principal; expiresAt: Date | null; csrfToken?: string; idHash?: string }
+  | { error: string };
 
 async function resolveBearer(ctx: AuthContext, token: string): Promise<Resolved> {
   const row = await verifyToken(ctx.db, ctx.clock, token);
   if (!row)
-    return { error: 'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create' };
+    return {
+      error:
+        'the bearer token is unknown, revoked or expired; create a new one with: npx outreach token create',
+    };
   if (row.userId) {
     const p = await userPrincipalFor(ctx, row.userId, 'token', row.role);
-    if (!p) return { error: `the user of token '${row.name}' is disabled or its role '${row.role}' no longer exists` };
+    if (!p)
+      return {
+        error: `the user of token '${row.name}' is disabled or its role '${row.role}' no longer exists`,
+      };
     return { principal: { ...p, tokenId: row.id }, expiresAt: row.expiresAt };
   }
   const role = await ctx.roles.get(row.role);
-  if (!role) return { error: `token '${row.name}' has role '${row.role}', which no longer exists; create a new token` };
+  if (!role)
+    return {
+      error: `token '${row.name}' has role '${row.role}', which no longer exists; create a new token`,
+    };
   return {
     principal: {
       actorId: row.id,
@@ -122,7 +133,8 @@ async function resolveBearer(ctx: AuthContext, token: string): Promise<Resolved>
 
 async function resolveCookie(ctx: AuthContext, cookie: string): Promise<Resolved> {
   const session = await resolveSession(ctx.db, ctx.clock, ctx.sessions, cookie);
-  if (!session) return { error: 'your session has ended (signed out, expired or idle too long); sign in again' };
+  if (!session)
+    return { error: 'your session has ended (signed out, expired or idle too long); sign in again' };
   const p = await userPrincipalFor(ctx, session.userId, session.method);
   if (!p) return { error: 'your account is disabled; ask an administrator' };
   return {
@@ -157,7 +169,12 @@ export async function authenticate(
   }
   if ('error' in resolved) return resolved;
   if (resolved.expiresAt && resolved.expiresAt <= ctx.clock.now())
-    return { error: via === 'bearer' ? 'the bearer token has expired; create a new one' : 'your session has expired; sign in again' };
+    return {
+      error:
+        via === 'bearer'
+          ? 'the bearer token has expired; create a new one'
+          : 'your session has expired; sign in again',
+    };
   if (resolved.csrfToken) req.csrfToken = resolved.csrfToken;
   if (resolved.idHash) req.sessionIdHash = resolved.idHash;
   return { principal: resolved.principal, via };
@@ -192,10 +209,18 @@ export function registerAuth(app: FastifyInstance, ctx: AuthContext): void {
     if (who.via === 'cookie' && !SAFE_METHODS.has(req.method)) {
       const sent = req.headers[CSRF_HEADER];
       if (typeof sent !== 'string' || !req.csrfToken || !sameSecret(sent, req.csrfToken))
-        throw forbidden(req, `cookie-authenticated ${req.method} requests must send the ${CSRF_HEADER} header with the csrfToken from /api/auth/me`, 'csrf');
+        throw forbidden(
+          req,
+          `cookie-authenticated ${req.method} requests must send the ${CSRF_HEADER} header with the csrfToken from /api/auth/me`,
+          'csrf',
+        );
     }
     if (!req.routeOptions.url) return; // 404 from the router
-    if (!rule) throw forbidden(req, `${req.method} ${req.routeOptions.url} has no access rule; access is denied by default`);
+    if (!rule)
+      throw forbidden(
+        req,
+        `${req.method} ${req.routeOptions.url} has no access rule; access is denied by default`,
+      );
     if ('signedIn' in rule || 'fhir' in rule) return;
     if (!who.principal.permissions.has(rule.permission))
       throw forbidden(

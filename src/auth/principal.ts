@@ -24,7 +24,7 @@ export interface Principal {
 }
 
 export function can(principal: Principal | undefined, permission: Permission): boolean {
-  return principal !== undefined && principal.permissions.has(permission);
+  return principal?.permissions.has(permission) === true;
 }
 
 export function orgWide(principal: Principal): boolean {

@@ -60,15 +60,23 @@ export class RoleRegistry {
     return role;
   }
 
-  async create(input: { name: string; label: { en: string; sv: string }; permissions: string[] }): Promise<RoleDefinition> {
+  async create(input: {
+    name: string;
+    label: { en: string; sv: string };
+    permissions: string[];
+  }): Promise<RoleDefinition> {
     if (!/^[a-z][a-z0-9-]{1,39}$/.test(input.name))
-      throw new RoleError(400, `name '${input.name}' must be 2–40 lower-case letters, digits or hyphens, starting with a letter`);
+      throw new RoleError(
+        400,
+        `name '${input.name}' must be 2–40 lower-case letters, digits or hyphens, starting with a letter`,
+      );
     if (BUILTIN_ROLE_NAMES.includes(input.name) || (await this.get(input.name)))
       throw new RoleError(409, `a role named '${input.name}' already exists; choose another name`);
     const unknown = input.permissions.filter((p) => !isPermission(p));
     if (unknown.length)
       throw new RoleError(400, `permissions: ${unknown.join(', ')} unknown; GET /api/permissions lists them`);
-    if (input.permissions.length === 0) throw new RoleError(400, 'permissions must name at least one permission');
+    if (input.permissions.length === 0)
+      throw new RoleError(400, 'permissions must name at least one permission');
     const permissions = [...new Set(input.permissions)] as Permission[];
     await this.db.kysely
       .insertInto('custom_role')
@@ -90,11 +98,20 @@ export class RoleRegistry {
       .selectFrom('app_user')
       .select('email')
       .where('role', '=', name)
-      .union(this.db.kysely.selectFrom('api_token').select('name as email').where('role', '=', name).where('revoked_at', 'is', null))
+      .union(
+        this.db.kysely
+          .selectFrom('api_token')
+          .select('name as email')
+          .where('role', '=', name)
+          .where('revoked_at', 'is', null),
+      )
       .limit(3)
       .execute();
     if (inUse.length)
-      throw new RoleError(409, `role '${name}' is still held by ${inUse.map((u) => u.email).join(', ')}; give them another role first`);
+      throw new RoleError(
+        409,
+        `role '${name}' is still held by ${inUse.map((u) => u.email).join(', ')}; give them another role first`,
+      );
     const res = await this.db.kysely.deleteFrom('custom_role').where('name', '=', name).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new RoleError(404, `no custom role named '${name}'`);
     this.custom = undefined;
@@ -110,5 +127,8 @@ export async function roleNames(db: Database): Promise<string[]> {
 /** A built-in role, or a custom one in the database (for callers without a RoleRegistry). */
 export async function roleKnown(db: Database, name: string): Promise<boolean> {
   if (builtinRole(name)) return true;
-  return (await db.kysely.selectFrom('custom_role').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+  return (
+    (await db.kysely.selectFrom('custom_role').select('name').where('name', '=', name).executeTakeFirst()) !==
+    undefined
+  );
 }

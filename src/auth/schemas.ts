@@ -66,7 +66,11 @@ export const CreateRoleBody = z.object({
 export const CareUnitSchema = z.object({
   id: z.string().min(1).max(64),
   name: z.string().min(1).max(200),
-  refs: z.array(z.string()).max(500).default([]).describe('FHIR references: Organization/<id> or Location/<id>'),
+  refs: z
+    .array(z.string())
+    .max(500)
+    .default([])
+    .describe('FHIR references: Organization/<id> or Location/<id>'),
 });
 
 export const TokenInfoSchema = z.object({
@@ -85,6 +89,14 @@ export const CreateTokenBody = z.object({
   name: z.string().min(1).max(200).describe('Who or what uses the token'),
   role: z.string().min(1).describe('A role name from GET /api/roles'),
   userId: z.string().uuid().optional().describe('The user the token acts as; leave out for an integration'),
-  careUnits: z.array(z.string()).max(200).optional().describe('For integration tokens without patient:all-units'),
-  expiresAt: z.string().datetime().optional().describe('ISO 8601 instant after which the token stops working'),
+  careUnits: z
+    .array(z.string())
+    .max(200)
+    .optional()
+    .describe('For integration tokens without patient:all-units'),
+  expiresAt: z
+    .string()
+    .datetime()
+    .optional()
+    .describe('ISO 8601 instant after which the token stops working'),
 });

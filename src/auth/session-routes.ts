@@ -20,7 +20,12 @@ export interface OidcInfo {
 const origin = (req: FastifyRequest) => ({ ip: req.ip, client: req.headers['user-agent'] ?? null });
 
 /** Secure cookies behind TLS (directly or through a proxy that says so). */
-export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, value: string, expires: Date): void {
+export function setSessionCookie(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  value: string,
+  expires: Date,
+): void {
   void reply.setCookie(SESSION_COOKIE, value, {
     path: '/',
     httpOnly: true,
@@ -45,8 +50,13 @@ export async function me(ctx: AuthContext, req: FastifyRequest): Promise<z.infer
     id: p.actorId,
     email: p.actorName,
     name: p.userId
-      ? ((await ctx.db.kysely.selectFrom('app_user').select('name').where('id', '=', p.userId).executeTakeFirst())
-          ?.name ?? p.actorName)
+      ? ((
+          await ctx.db.kysely
+            .selectFrom('app_user')
+            .select('name')
+            .where('id', '=', p.userId)
+            .executeTakeFirst()
+        )?.name ?? p.actorName)
       : p.actorName,
     role: p.role,
     roleLabel: role?.label ?? { en: p.role, sv: p.role },
@@ -71,7 +81,9 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
         summary: 'How users can sign in',
         tags,
         security: [],
-        response: { 200: z.object({ local: z.boolean(), oidc: z.object({ enabled: z.boolean(), label: z.string() }) }) },
+        response: {
+          200: z.object({ local: z.boolean(), oidc: z.object({ enabled: z.boolean(), label: z.string() }) }),
+        },
       },
     },
     async () => ({ local: true, oidc: oidc() }),
@@ -97,7 +109,14 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
       };
       switch (result.kind) {
         case 'ok': {
-          const { cookie, session } = await createSession(ctx.db, ctx.clock, ctx.sessions, result.userId, 'password', origin(req));
+          const { cookie, session } = await createSession(
+            ctx.db,
+            ctx.clock,
+            ctx.sessions,
+            result.userId,
+            'password',
+            origin(req),
+          );
           setSessionCookie(req, reply, cookie, session.expiresAt);
           req.csrfToken = session.csrfToken;
           req.sessionIdHash = session.idHash;
@@ -112,12 +131,21 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
         case 'disabled':
           throw fail(401, 'Unauthorized', 'this account is disabled; ask an administrator');
         case 'locked':
-          throw fail(423, 'Locked', `too many wrong passwords; the account is locked until ${result.until.toISOString()}`, {
-            lockedUntil: result.until.toISOString(),
-          });
+          throw fail(
+            423,
+            'Locked',
+            `too many wrong passwords; the account is locked until ${result.until.toISOString()}`,
+            {
+              lockedUntil: result.until.toISOString(),
+            },
+          );
         case 'throttled':
           void reply.header('Retry-After', String(result.retryAfterS));
-          throw fail(429, 'Too Many Requests', `too many failed sign-ins from this address; try again in ${result.retryAfterS} s`);
+          throw fail(
+            429,
+            'Too Many Requests',
+            `too many failed sign-ins from this address; try again in ${result.retryAfterS} s`,
+          );
         default: {
           const never: never = result;
           throw never;
@@ -141,7 +169,11 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
     '/api/auth/me',
     {
       config: { access: { signedIn: true } },
-      schema: { summary: 'Who is signed in: role, permissions, care units, CSRF token', tags, response: { 200: MeSchema } },
+      schema: {
+        summary: 'Who is signed in: role, permissions, care units, CSRF token',
+        tags,
+        response: { 200: MeSchema },
+      },
     },
     async (req) => me(ctx, req),
   );
@@ -158,7 +190,12 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
     },
     async (req, reply) => {
       const p = req.principal!;
-      if (!p.userId) throw new ProblemError(400, 'Bad Request', 'only users have passwords; this request is authenticated as an integration');
+      if (!p.userId)
+        throw new ProblemError(
+          400,
+          'Bad Request',
+          'only users have passwords; this request is authenticated as an integration',
+        );
       const row = await ctx.db.kysely
         .selectFrom('app_user')
         .select(['password_hash', 'email'])
@@ -169,7 +206,13 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
       const problem = passwordProblem(req.body.newPassword, row.email);
       if (problem) throw new ProblemError(400, 'Bad Request', `newPassword: ${problem}`);
       await setPassword(ctx.db, ctx.clock, p.userId, req.body.newPassword, req.sessionIdHash);
-      audit(req, { action: 'administer', outcome: 'success', resourceType: 'User', resourceIds: [p.userId], detail: 'password changed' });
+      audit(req, {
+        action: 'administer',
+        outcome: 'success',
+        resourceType: 'User',
+        resourceIds: [p.userId],
+        detail: 'password changed',
+      });
       return reply.status(204).send();
     },
   );
@@ -188,7 +231,13 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
     async (req, reply) => {
       try {
         const id = await completeSetup(ctx.db, ctx.clock, req.body.token, req.body.password);
-        audit(req, { action: 'administer', outcome: 'success', resourceType: 'User', resourceIds: [id], detail: 'password set with set-up link' });
+        audit(req, {
+          action: 'administer',
+          outcome: 'success',
+          resourceType: 'User',
+          resourceIds: [id],
+          detail: 'password set with set-up link',
+        });
       } catch (err) {
         if (err instanceof UserError) throw new ProblemError(err.status, 'Bad Request', err.message);
         throw err;
@@ -217,21 +266,43 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
     async (req, reply) => {
       const given = hashSecret(req.body.token);
       if (!ctx.bootstrapHash || given !== ctx.bootstrapHash || (await countUsers(ctx.db)) > 0)
-        throw new ProblemError(400, 'Bad Request', 'token: this first-start link is used or unknown; an administrator exists already — sign in, or ask them for an account');
+        throw new ProblemError(
+          400,
+          'Bad Request',
+          'token: this first-start link is used or unknown; an administrator exists already — sign in, or ask them for an account',
+        );
       let id: string;
       try {
-        ({ id } = await createUser(ctx.db, ctx.clock, { email: req.body.email, name: req.body.name, role: 'admin', password: req.body.password }));
+        ({ id } = await createUser(ctx.db, ctx.clock, {
+          email: req.body.email,
+          name: req.body.name,
+          role: 'admin',
+          password: req.body.password,
+        }));
       } catch (err) {
         if (err instanceof UserError) throw new ProblemError(err.status, 'Bad Request', err.message);
         throw err;
       }
       ctx.bootstrapHash = undefined;
-      const { cookie, session } = await createSession(ctx.db, ctx.clock, ctx.sessions, id, 'password', origin(req));
+      const { cookie, session } = await createSession(
+        ctx.db,
+        ctx.clock,
+        ctx.sessions,
+        id,
+        'password',
+        origin(req),
+      );
       setSessionCookie(req, reply, cookie, session.expiresAt);
       req.csrfToken = session.csrfToken;
       req.sessionIdHash = session.idHash;
       req.principal = { ...(await userPrincipalFor(ctx, id, 'password'))!, sessionId: session.idHash };
-      audit(req, { action: 'administer', outcome: 'success', resourceType: 'User', resourceIds: [id], detail: 'first administrator created with the first-start link' });
+      audit(req, {
+        action: 'administer',
+        outcome: 'success',
+        resourceType: 'User',
+        resourceIds: [id],
+        detail: 'first administrator created with the first-start link',
+      });
       return reply.status(201).send(await me(ctx, req));
     },
   );
@@ -245,19 +316,29 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
         tags,
         body: z.object({
           patientId: z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/),
-          reason: z.string().trim().min(10, 'reason: state why care needs this record (at least 10 characters)').max(1000),
+          reason: z
+            .string()
+            .trim()
+            .min(10, 'reason: state why care needs this record (at least 10 characters)')
+            .max(1000),
         }),
         response: { 201: z.object({ patientId: z.string(), expiresAt: z.string() }) },
       },
     },
     async (req, reply) => {
       const p = req.principal!;
-      if (!p.userId) throw new ProblemError(400, 'Bad Request', 'emergency access is for signed-in users, not integrations');
-      const exists = await ctx.db.query('SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2 AND NOT deleted', [
-        'Patient',
-        req.body.patientId,
-      ]);
-      if (exists.length === 0) throw new ProblemError(404, 'Not Found', `patientId: no Patient/${req.body.patientId}`);
+      if (!p.userId)
+        throw new ProblemError(
+          400,
+          'Bad Request',
+          'emergency access is for signed-in users, not integrations',
+        );
+      const exists = await ctx.db.query(
+        'SELECT 1 FROM fhir_resource WHERE resource_type = $1 AND id = $2 AND NOT deleted',
+        ['Patient', req.body.patientId],
+      );
+      if (exists.length === 0)
+        throw new ProblemError(404, 'Not Found', `patientId: no Patient/${req.body.patientId}`);
       const expiresAt = new Date(ctx.clock.now().getTime() + EMERGENCY_MS);
       await ctx.db.kysely
         .insertInto('emergency_grant')

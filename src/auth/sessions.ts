@@ -69,13 +69,21 @@ export async function resolveSession(
   cookie: string,
 ): Promise<Session | null> {
   const idHash = hashSecret(cookie);
-  const row = await db.kysely.selectFrom('user_session').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const row = await db.kysely
+    .selectFrom('user_session')
+    .selectAll()
+    .where('id_hash', '=', idHash)
+    .executeTakeFirst();
   if (!row || row.ended_at) return null;
   const now = clock.now().getTime();
   const lastSeen = new Date(row.last_seen_at).getTime();
   if (new Date(row.expires_at).getTime() <= now || now - lastSeen > policy.idleMs) return null;
   if (now - lastSeen > TOUCH_MS)
-    await db.kysely.updateTable('user_session').set({ last_seen_at: new Date(now) }).where('id_hash', '=', idHash).execute();
+    await db.kysely
+      .updateTable('user_session')
+      .set({ last_seen_at: new Date(now) })
+      .where('id_hash', '=', idHash)
+      .execute();
   return {
     idHash,
     userId: row.user_id,
@@ -86,5 +94,9 @@ export async function resolveSession(
 }
 
 export async function endSession(db: Database, clock: Clock, idHash: string): Promise<void> {
-  await db.kysely.updateTable('user_session').set({ ended_at: clock.now() }).where('id_hash', '=', idHash).execute();
+  await db.kysely
+    .updateTable('user_session')
+    .set({ ended_at: clock.now() })
+    .where('id_hash', '=', idHash)
+    .execute();
 }

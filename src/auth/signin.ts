@@ -34,10 +34,14 @@ export async function signIn(
     .executeTakeFirst();
   if (Number(recent?.n ?? 0) >= MAX_IP_FAILURES) {
     const first = new Date(recent!.first as string).getTime();
-    return { kind: 'throttled', retryAfterS: Math.max(1, Math.ceil((first + IP_WINDOW_MS - now.getTime()) / 1000)) };
+    return {
+      kind: 'throttled',
+      retryAfterS: Math.max(1, Math.ceil((first + IP_WINDOW_MS - now.getTime()) / 1000)),
+    };
   }
   const row = await findUserRow(db, email);
-  if (row?.locked_until && new Date(row.locked_until) > now) return { kind: 'locked', until: new Date(row.locked_until) };
+  if (row?.locked_until && new Date(row.locked_until) > now)
+    return { kind: 'locked', until: new Date(row.locked_until) };
   // Verify even when the user is unknown or has no password, so timing does not reveal which e-mails exist.
   const ok = await verifyPassword(row?.password_hash ?? (await decoyHash()), password);
   if (ok && row?.password_hash) {

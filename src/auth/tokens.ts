@@ -49,7 +49,11 @@ export async function createToken(
   if (opts.expiresAt && opts.expiresAt <= clock.now())
     throw new TokenError(`expiresAt ${opts.expiresAt.toISOString()} is in the past; give a future instant`);
   if (opts.userId) {
-    const u = await db.kysely.selectFrom('app_user').select('id').where('id', '=', opts.userId).executeTakeFirst();
+    const u = await db.kysely
+      .selectFrom('app_user')
+      .select('id')
+      .where('id', '=', opts.userId)
+      .executeTakeFirst();
     if (!u) throw new TokenError(`userId ${opts.userId} is not a user; GET /api/users lists them`);
   }
   const token = PREFIX + randomBytes(32).toString('base64url');

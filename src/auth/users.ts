@@ -61,13 +61,23 @@ export const hashSecret = (s: string) => createHash('sha256').update(s).digest('
 export async function createUser(
   db: Database,
   clock: Clock = systemClock,
-  input: { email: string; name: string; role: string; careUnits?: string[]; password?: string; oidcSubject?: string },
+  input: {
+    email: string;
+    name: string;
+    role: string;
+    careUnits?: string[];
+    password?: string;
+    oidcSubject?: string;
+  },
   roleExists: (role: string) => Promise<boolean> = (r) => roleKnown(db, r),
 ): Promise<{ id: string; setupToken?: string }> {
   const email = normaliseEmail(input.email);
   if (!EMAIL.test(email)) throw new UserError(400, `email '${input.email}' is not an e-mail address`);
   if (!(await roleExists(input.role)))
-    throw new UserError(400, `role '${input.role}' is unknown; use one of: ${(await roleNames(db)).join(', ')}`);
+    throw new UserError(
+      400,
+      `role '${input.role}' is unknown; use one of: ${(await roleNames(db)).join(', ')}`,
+    );
   const careUnits = [...new Set(input.careUnits ?? [])];
   try {
     await requireCareUnits(db, careUnits);
@@ -78,11 +88,16 @@ export async function createUser(
     const problem = passwordProblem(input.password, email);
     if (problem) throw new UserError(400, `password: ${problem}`);
   }
-  const taken = await db.kysely.selectFrom('app_user').select('id').where('email', '=', email).executeTakeFirst();
+  const taken = await db.kysely
+    .selectFrom('app_user')
+    .select('id')
+    .where('email', '=', email)
+    .executeTakeFirst();
   if (taken) throw new UserError(409, `a user with e-mail ${email} already exists`);
   const id = randomUUID();
   const now = clock.now();
-  const setupToken = input.password === undefined && !input.oidcSubject ? randomBytes(24).toString('base64url') : undefined;
+  const setupToken =
+    input.password === undefined && !input.oidcSubject ? randomBytes(24).toString('base64url') : undefined;
   await db.kysely
     .insertInto('app_user')
     .values({
@@ -108,7 +123,11 @@ export async function getUser(db: Database, id: string): Promise<User | undefine
 }
 
 export async function findUserRow(db: Database, email: string) {
-  return db.kysely.selectFrom('app_user').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  return db.kysely
+    .selectFrom('app_user')
+    .selectAll()
+    .where('email', '=', normaliseEmail(email))
+    .executeTakeFirst();
 }
 
 export async function listUsers(db: Database): Promise<User[]> {
@@ -116,7 +135,10 @@ export async function listUsers(db: Database): Promise<User[]> {
 }
 
 export async function countUsers(db: Database): Promise<number> {
-  const r = await db.kysely.selectFrom('app_user').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const r = await db.kysely
+    .selectFrom('app_user')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(r?.n ?? 0);
 }
 
@@ -127,7 +149,10 @@ export async function updateUser(
   roleExists: (role: string) => Promise<boolean>,
 ): Promise<User> {
   if (patch.role !== undefined && !(await roleExists(patch.role)))
-    throw new UserError(400, `role '${patch.role}' is unknown; use one of: ${(await roleNames(db)).join(', ')}`);
+    throw new UserError(
+      400,
+      `role '${patch.role}' is unknown; use one of: ${(await roleNames(db)).join(', ')}`,
+    );
   if (patch.careUnits) {
     try {
       await requireCareUnits(db, patch.careUnits);
@@ -140,13 +165,20 @@ export async function updateUser(
   if (patch.role !== undefined) set.role = patch.role;
   if (patch.careUnits !== undefined) set.care_units = [...new Set(patch.careUnits)];
   if (patch.disabled !== undefined) set.disabled = patch.disabled;
-  if (Object.keys(set).length === 0) throw new UserError(400, 'nothing to change; send name, role, careUnits or disabled');
+  if (Object.keys(set).length === 0)
+    throw new UserError(400, 'nothing to change; send name, role, careUnits or disabled');
   const res = await db.transaction(async (c) => {
-    const r = await c.query('UPDATE app_user SET ' +
-      Object.keys(set).map((k, i) => `${k} = $${i + 2}`).join(', ') +
-      ' WHERE id = $1 RETURNING *', [id, ...Object.values(set)]);
+    const r = await c.query(
+      'UPDATE app_user SET ' +
+        Object.keys(set)
+          .map((k, i) => `${k} = $${i + 2}`)
+          .join(', ') +
+        ' WHERE id = $1 RETURNING *',
+      [id, ...Object.values(set)],
+    );
     // A disabled user's sessions end now, not at their expiry.
-    if (patch.disabled) await c.query('UPDATE user_session SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [id]);
+    if (patch.disabled)
+      await c.query('UPDATE user_session SET ended_at = now() WHERE user_id = $1 AND ended_at IS NULL', [id]);
     return r.rows[0];
   });
   if (!res) throw new UserError(404, `no user with id ${id}`);
@@ -158,22 +190,33 @@ export async function issueSetupToken(db: Database, clock: Clock, id: string): P
   const token = randomBytes(24).toString('base64url');
   const res = await db.kysely
     .updateTable('app_user')
-    .set({ setup_token_hash: hashSecret(token), setup_expires_at: new Date(clock.now().getTime() + SETUP_LINK_MS) })
+    .set({
+      setup_token_hash: hashSecret(token),
+      setup_expires_at: new Date(clock.now().getTime() + SETUP_LINK_MS),
+    })
     .where('id', '=', id)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw new UserError(404, `no user with id ${id}`);
   return token;
 }
 
-export async function completeSetup(db: Database, clock: Clock, token: string, password: string): Promise<string> {
+export async function completeSetup(
+  db: Database,
+  clock: Clock,
+  token: string,
+  password: string,
+): Promise<string> {
   const row = await db.kysely
     .selectFrom('app_user')
     .selectAll()
     .where('setup_token_hash', '=', hashSecret(token))
     .executeTakeFirst();
   const now = clock.now();
-  if (!row || !row.setup_expires_at || new Date(row.setup_expires_at) <= now)
-    throw new UserError(400, 'token: the set-up link is unknown, used or expired; ask an administrator for a new one');
+  if (!row?.setup_expires_at || new Date(row.setup_expires_at) <= now)
+    throw new UserError(
+      400,
+      'token: the set-up link is unknown, used or expired; ask an administrator for a new one',
+    );
   const problem = passwordProblem(password, row.email);
   if (problem) throw new UserError(400, `password: ${problem}`);
   await setPassword(db, clock, row.id, password);

@@ -57,9 +57,15 @@ export class CliAccessError extends Error {}
 /** Resolves what the caller may do; supplied by the program (it needs the database or the server). */
 export type PermissionsOf = (token: string) => Promise<{ role: string; permissions: readonly string[] }>;
 
-export async function checkCliAccess(name: string, env: NodeJS.ProcessEnv, permissionsOf: PermissionsOf): Promise<void> {
+export async function checkCliAccess(
+  name: string,
+  env: NodeJS.ProcessEnv,
+  permissionsOf: PermissionsOf,
+): Promise<void> {
   if (!Object.hasOwn(CLI_RULES, name))
-    throw new CliAccessError(`'outreach ${name}' has no access rule; it is refused (add it to src/cli/cli-access.ts)`);
+    throw new CliAccessError(
+      `'outreach ${name}' has no access rule; it is refused (add it to src/cli/cli-access.ts)`,
+    );
   const needed = CLI_RULES[name];
   const token = env.OUTREACH_TOKEN;
   if (needed === null || !token) return;

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { type ImportSummary, importPaths } from '../fhir/import/import-paths.ts';
 import { listInputs } from '../fhir/import/sources.ts';
+import { auditLocally } from './audit-local.ts';
 import { callServer, withDatabase } from './local.ts';
 import type { ServerInfo } from './lock.ts';
 import { fmt, Progress } from './progress.ts';
@@ -51,6 +52,15 @@ export async function importLocally(paths: string[]): Promise<ImportSummary> {
         },
       });
       progress.done();
+      const counts = Object.entries(summary.types).map(
+        ([t, c]) => `${t} ${c.created + c.updated + c.unchanged}`,
+      );
+      await auditLocally(rt, {
+        action: 'create',
+        outcome: 'success',
+        resourceType: 'Bundle',
+        detail: `import ${paths.join(' ')}: ${counts.join(', ')}; ${summary.errorCount} rejected`,
+      });
       return summary;
     },
     (server) => importViaServer(server, paths),

@@ -6,7 +6,8 @@ import { buildProgram } from './program.ts';
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {
-  const known = err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof CliAccessError;
+  const known =
+    err instanceof ConfigError || err instanceof DataDirBusyError || err instanceof CliAccessError;
   process.stderr.write(`outreach: ${(err as Error).message}\n`);
   if (!known && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(err as Error).stack}\n`);
   process.exit(err instanceof CliAccessError ? 77 : 1);

@@ -19,7 +19,8 @@ async function permissionsOf(token: string) {
     'access check',
     async (rt) => {
       const row = await verifyToken(rt.db, rt.clock, token);
-      if (!row) throw new Error('OUTREACH_TOKEN is unknown, revoked or expired; create a new token or unset it');
+      if (!row)
+        throw new Error('OUTREACH_TOKEN is unknown, revoked or expired; create a new token or unset it');
       const role = await new RoleRegistry(rt.db, rt.clock).get(row.role);
       return { role: row.role, permissions: role?.permissions ?? [] };
     },

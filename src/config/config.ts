@@ -97,7 +97,9 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | undefined {
   if (!env.OIDC_ISSUER) return undefined;
   const missing = ['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'].filter((k) => !env[k]);
   if (missing.length)
-    throw new ConfigError(`OIDC_ISSUER is set but ${missing.join(' and ')} is not; register the client at the IdP and set both`);
+    throw new ConfigError(
+      `OIDC_ISSUER is set but ${missing.join(' and ')} is not; register the client at the IdP and set both`,
+    );
   const roleMap = (env.OIDC_ROLE_MAP ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -105,7 +107,9 @@ function oidcConfig(env: NodeJS.ProcessEnv): OidcConfig | undefined {
     .map((pair) => {
       const i = pair.lastIndexOf('=');
       if (i <= 0 || i === pair.length - 1)
-        throw new ConfigError(`OIDC_ROLE_MAP entry '${pair}' must be CLAIM_VALUE=ROLE, e.g. vard-kliniker=clinical`);
+        throw new ConfigError(
+          `OIDC_ROLE_MAP entry '${pair}' must be CLAIM_VALUE=ROLE, e.g. vard-kliniker=clinical`,
+        );
       return { value: pair.slice(0, i), role: pair.slice(i + 1) };
     });
   return {

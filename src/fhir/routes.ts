@@ -119,7 +119,9 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
 
   app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_search`, searchRule, async (req, reply) => {
     const form = typeof req.body === 'string' ? [...new URLSearchParams(req.body).entries()] : [];
-    return reply.type(FHIR_JSON).send(await guardedSearch(req, req.params.type, [...queryPairs(req), ...form]));
+    return reply
+      .type(FHIR_JSON)
+      .send(await guardedSearch(req, req.params.type, [...queryPairs(req), ...form]));
   });
 
   app.post<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type`, write, async (req, reply) => {
@@ -204,25 +206,32 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     return sendResource(reply, req, writeStatus(result), result.resource, base(req));
   });
 
-  app.delete<{ Params: { type: string; id: string } }>(`${FHIR_PREFIX}/:type/:id`, write, async (req, reply) => {
-    assertType(req.params.type);
-    assertId(req.params.id);
-    requireFhir(req, req.params.type, 'write');
-    const before = await guardExisting(req, req.params.type, req.params.id, 'delete');
-    const result = await store.delete(req.params.type, req.params.id);
-    if (result.deleted) guard.auditWrite(req, 'delete', [{ resourceType: req.params.type, id: req.params.id, patient: before }]);
-    if (result.versionId) void reply.header('ETag', `W/"${result.versionId}"`);
-    return reply
-      .status(result.deleted ? 200 : 200)
-      .type(FHIR_JSON)
-      .send(
-        information(
-          result.deleted
-            ? `${req.params.type}/${req.params.id} deleted`
-            : `${req.params.type}/${req.params.id} did not exist or was already deleted`,
-        ),
-      );
-  });
+  app.delete<{ Params: { type: string; id: string } }>(
+    `${FHIR_PREFIX}/:type/:id`,
+    write,
+    async (req, reply) => {
+      assertType(req.params.type);
+      assertId(req.params.id);
+      requireFhir(req, req.params.type, 'write');
+      const before = await guardExisting(req, req.params.type, req.params.id, 'delete');
+      const result = await store.delete(req.params.type, req.params.id);
+      if (result.deleted)
+        guard.auditWrite(req, 'delete', [
+          { resourceType: req.params.type, id: req.params.id, patient: before },
+        ]);
+      if (result.versionId) void reply.header('ETag', `W/"${result.versionId}"`);
+      return reply
+        .status(result.deleted ? 200 : 200)
+        .type(FHIR_JSON)
+        .send(
+          information(
+            result.deleted
+              ? `${req.params.type}/${req.params.id} deleted`
+              : `${req.params.type}/${req.params.id} did not exist or was already deleted`,
+          ),
+        );
+    },
+  );
 
   app.get<{ Params: { type: string; id: string } }>(
     `${FHIR_PREFIX}/:type/:id/_history`,
@@ -234,7 +243,12 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
       if (bundle.total === 0)
         throw new FhirError(404, `${req.params.type}/${req.params.id} has never existed`, 'not-found');
       const versions = bundle.entry.flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
-      await guard.read(req, req.params.type, versions.length ? versions : [{ resourceType: req.params.type, id: req.params.id }], '_history');
+      await guard.read(
+        req,
+        req.params.type,
+        versions.length ? versions : [{ resourceType: req.params.type, id: req.params.id }],
+        '_history',
+      );
       return reply.type(FHIR_JSON).send(bundle);
     },
   );
@@ -264,7 +278,11 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
   function auditWritten(req: FastifyRequest, result: WriteResult) {
     if (result.outcome === 'unchanged') return;
     guard.auditWrite(req, result.outcome === 'created' ? 'create' : 'update', [
-      { resourceType: result.resource.resourceType, id: result.resource.id!, patient: patientOf(result.resource) },
+      {
+        resourceType: result.resource.resourceType,
+        id: result.resource.id!,
+        patient: patientOf(result.resource),
+      },
     ]);
   }
 

@@ -181,7 +181,10 @@ async function registerWebApp(app: FastifyInstance, root: string): Promise<void>
         ? reply
             .status(404)
             .type('application/fhir+json')
-            .send({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found', diagnostics: detail }] })
+            .send({
+              resourceType: 'OperationOutcome',
+              issue: [{ severity: 'error', code: 'not-found', diagnostics: detail }],
+            })
         : reply
             .status(404)
             .type('application/problem+json')

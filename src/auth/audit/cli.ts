@@ -321,22 +321,20 @@ export function registerAuditCommands(program: Command, run: AuditRunner = defau
     )
     .option('--retention-days <n>', 'keep this many days')
     .action(async (o: { retentionDays?: string }) => {
+      const days = retentionOption(
+        o.retentionDays,
+        loadConfig().auditRetentionDays ?? DEFAULT_RETENTION_DAYS,
+      );
+      if (days < DEFAULT_RETENTION_DAYS)
+        process.stderr.write(
+          `warning: a retention of ${days} days is less than five years; HSLF-FS 2016:40 4 kap. 9 § asks that access logs be kept at least five years\n`,
+        );
       const result = await run(
         'audit purge',
         (ctx) =>
-          purgeAudit(ctx.db, ctx.clock, {
-            retentionDays: retentionOption(
-              o.retentionDays,
-              ctx.config.auditRetentionDays ?? DEFAULT_RETENTION_DAYS,
-            ),
-            principal: principal(),
-            origin: cliOrigin(),
-          }),
-        async (s) => {
-          const days = o.retentionDays === undefined ? undefined : retentionOption(o.retentionDays, 0);
-          return (await callServer(s, 'POST', '/api/audit/purge', days ? { retentionDays: days } : {}))
-            .body as PurgeResult;
-        },
+          purgeAudit(ctx.db, ctx.clock, { retentionDays: days, principal: principal(), origin: cliOrigin() }),
+        async (s) =>
+          (await callServer(s, 'POST', '/api/audit/purge', { retentionDays: days })).body as PurgeResult,
       );
       process.stdout.write(
         result.purged > 0

@@ -172,7 +172,9 @@ describe('AuditLog', () => {
     const log = new AuditLog(racing, env.clock);
     await log.record(testPrincipal({ actorId: 'stale' }), read('s'), origin);
     expect(transactions).toBe(1);
-    const [last] = await env.db.query<{ actor_id: string }>('SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1');
+    const [last] = await env.db.query<{ actor_id: string }>(
+      'SELECT actor_id FROM audit_log ORDER BY seq DESC LIMIT 1',
+    );
     expect(last.actor_id).toBe('stale');
     // Afterwards it knows the end of the chain again and appends in one call.
     expect(appendCalls).toBe(2);
@@ -250,7 +252,11 @@ describe('AuditLog', () => {
   it('array values that look like SQL survive unchanged', async () => {
     const log = new AuditLog(env.db, env.clock);
     const odd = ['NULL', 'a,b', '"quoted"', '{braces}', 'back\\slash', ' ', 'å'];
-    await log.record(testPrincipal({ careUnits: odd }), { ...read('x'), resourceIds: odd, patientIds: odd }, origin);
+    await log.record(
+      testPrincipal({ careUnits: odd }),
+      { ...read('x'), resourceIds: odd, patientIds: odd },
+      origin,
+    );
     const [row] = await env.db.query<{ care_units: string[]; resource_ids: string[]; patient_ids: string[] }>(
       'SELECT care_units, resource_ids, patient_ids FROM audit_log ORDER BY seq DESC LIMIT 1',
     );

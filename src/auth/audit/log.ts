@@ -212,46 +212,57 @@ export class AuditLog {
   }
 
   /**
-   * One statement in the usual case: audit_append() takes the lock, checks
-   * that the last link this writer knows is still the last, and inserts the
-   * batch chained from it (one round trip, one commit). When another writer
-   * (a second server process, the purge) got there first, it answers with the
-   * real last link and the batch is chained again; if the log keeps moving,
-   * the plain locked transaction settles it.
+   * Writes one batch in one transaction. The batch is taken only once the
+   * transaction holds a connection: with the embedded database (one
+   * connection, shared with the reads) every record that arrived while the
+   * write waited its turn joins it. audit_append() takes the lock, checks that
+   * the last link this writer knows is still the last, and inserts the batch
+   * chained from it. If another writer (a second server process, the purge)
+   * got there first, it inserts nothing and returns the real last link; the
+   * lock is then held by this transaction, so the second call cannot miss.
    */
-  async #write(fields: readonly AuditFields[]): Promise<void> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const last = this.#last ?? { seq: -1, hash: '' };
-      const chained = chain(last, fields);
-      const [r] = await this.#db.query<{ ok: boolean; last_seq: number; last_hash: string }>(
-        'SELECT ok, last_seq, last_hash FROM audit_append($1, $2, $3::json)',
-        [last.seq, last.hash, asJson(chained)],
+  async #writeBatch(): Promise<Pending[]> {
+    let batch: Pending[] = [];
+    try {
+      await this.#db.transaction(async (c) => {
+        batch = this.#queue.splice(0, MAX_BATCH);
+        const fields = batch.map((p) => p.fields);
+        for (let attempt = 1; ; attempt++) {
+          const last = this.#last ?? { seq: -1, hash: '' };
+          const chained = chain(last, fields);
+          const { rows } = await c.query<{ ok: boolean; last_seq: number; last_hash: string }>(
+            'SELECT ok, last_seq, last_hash FROM audit_append($1, $2, $3::json)',
+            [last.seq, last.hash, asJson(chained)],
+          );
+          if (rows[0].ok) {
+            this.#last = chained[chained.length - 1];
+            return;
+          }
+          // Under the lock the second call cannot be overtaken; a third would mean the lock does not hold.
+          if (attempt >= 2) throw new Error('audit_append refused a batch chained from the last link it reported');
+          this.#last = { seq: Number(rows[0].last_seq), hash: rows[0].last_hash };
+        }
+      });
+      return batch;
+    } catch (err) {
+      // A failure before the batch was taken (no connection) fails the waiting records too.
+      if (batch.length === 0) batch = this.#queue.splice(0, MAX_BATCH);
+      // What this writer believed about the end of the chain may be wrong now.
+      this.#last = null;
+      const failure = new AuditWriteError(
+        `the audit record could not be written (${(err as Error).message}); the access was refused`,
+        { cause: err },
       );
-      if (r.ok) {
-        this.#last = chained[chained.length - 1];
-        return;
-      }
-      this.#last = { seq: Number(r.last_seq), hash: r.last_hash };
+      for (const p of batch) p.reject(failure);
+      return [];
     }
-    const chained = await this.#db.transaction((c) => appendAudit(c, fields));
-    this.#last = chained[chained.length - 1];
   }
 
   async #drain(): Promise<void> {
     // Records made in the same tick as the first one join its batch.
     await Promise.resolve();
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, MAX_BATCH);
-      try {
-        await this.#write(batch.map((p) => p.fields));
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        const failure = new AuditWriteError(
-          `the audit record could not be written (${(err as Error).message}); the access was refused`,
-          { cause: err },
-        );
-        for (const p of batch) p.reject(failure);
-      }
+      for (const p of await this.#writeBatch()) p.resolve();
     }
     this.#running = null;
   }

@@ -48,59 +48,65 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
     `${FHIR_PREFIX}/$import`,
     { bodyLimit: NDJSON_BODY_LIMIT, config: { access: { permission: 'import:write' } } },
     async (req, reply) => {
-    const kickoff = `${base(req)}/$import`;
-    const type = String(req.headers['content-type'] ?? '')
-      .split(';')[0]
-      .trim()
-      .toLowerCase();
-    let job: ImportJob;
-    if (NDJSON_TYPES.includes(type)) {
-      const gz = /gzip/i.test(String(req.headers['content-encoding'] ?? ''));
-      const file = await streamToTempFile(req.body as Readable, gz ? '.ndjson.gz' : '.ndjson');
-      job = await runner.submit({
-        kickoff,
-        inputFormat: 'application/fhir+ndjson',
-        inputs: [{ url: pathToFileURL(file).href, label: 'request body' }],
-        temp: [file],
-      });
-    } else {
-      const inputs = parseParameters(req.body, req.principal?.role === 'admin');
-      job = await runner.submit({ kickoff, inputFormat: 'application/fhir+ndjson', inputs, temp: [] });
-    }
-    const status = `${base(req)}/$import-status/${job.id}`;
-    return reply
-      .status(202)
-      .header('Content-Location', status)
-      .type(FHIR_JSON)
-      .send(information(`import job ${job.id} accepted; poll ${status} for progress and the result`));
+      const kickoff = `${base(req)}/$import`;
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      let job: ImportJob;
+      if (NDJSON_TYPES.includes(type)) {
+        const gz = /gzip/i.test(String(req.headers['content-encoding'] ?? ''));
+        const file = await streamToTempFile(req.body as Readable, gz ? '.ndjson.gz' : '.ndjson');
+        job = await runner.submit({
+          kickoff,
+          inputFormat: 'application/fhir+ndjson',
+          inputs: [{ url: pathToFileURL(file).href, label: 'request body' }],
+          temp: [file],
+        });
+      } else {
+        const inputs = parseParameters(req.body, req.principal?.role === 'admin');
+        job = await runner.submit({ kickoff, inputFormat: 'application/fhir+ndjson', inputs, temp: [] });
+      }
+      const status = `${base(req)}/$import-status/${job.id}`;
+      return reply
+        .status(202)
+        .header('Content-Location', status)
+        .type(FHIR_JSON)
+        .send(information(`import job ${job.id} accepted; poll ${status} for progress and the result`));
     },
   );
 
   const readJobs = { config: { access: { permission: 'import:read' as const } } };
-  app.get<{ Params: { jobId: string } }>(`${FHIR_PREFIX}/$import-status/:jobId`, readJobs, async (req, reply) => {
-    const job = await runner.get(req.params.jobId);
-    if (!job) throw unknownJob(req.params.jobId);
-    return sendStatus(reply, runner, job);
-  });
+  app.get<{ Params: { jobId: string } }>(
+    `${FHIR_PREFIX}/$import-status/:jobId`,
+    readJobs,
+    async (req, reply) => {
+      const job = await runner.get(req.params.jobId);
+      if (!job) throw unknownJob(req.params.jobId);
+      return sendStatus(reply, runner, job);
+    },
+  );
 
   app.delete<{ Params: { jobId: string } }>(
     `${FHIR_PREFIX}/$import-status/:jobId`,
     { config: { access: { permission: 'import:write' } } },
     async (req, reply) => {
-    const before = await runner.get(req.params.jobId);
-    if (!before) throw unknownJob(req.params.jobId);
-    if (before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') {
-      throw new FhirError(
-        409,
-        `import job ${before.id} has already ${before.status === 'completed' ? 'completed' : before.status === 'failed' ? 'failed' : 'been cancelled'}; there is nothing to cancel`,
-        'conflict',
-      );
-    }
-    await runner.cancel(before.id);
-    return reply
-      .status(202)
-      .type(FHIR_JSON)
-      .send(information(`import job ${before.id} is being cancelled; batches already committed stay stored`));
+      const before = await runner.get(req.params.jobId);
+      if (!before) throw unknownJob(req.params.jobId);
+      if (before.status === 'completed' || before.status === 'failed' || before.status === 'cancelled') {
+        throw new FhirError(
+          409,
+          `import job ${before.id} has already ${before.status === 'completed' ? 'completed' : before.status === 'failed' ? 'failed' : 'been cancelled'}; there is nothing to cancel`,
+          'conflict',
+        );
+      }
+      await runner.cancel(before.id);
+      return reply
+        .status(202)
+        .type(FHIR_JSON)
+        .send(
+          information(`import job ${before.id} is being cancelled; batches already committed stay stored`),
+        );
     },
   );
 
@@ -285,19 +291,19 @@ export const ImportJobSummary = z.object({
     totalBytes: z.number(),
   }),
   counts: z.record(z.string(), z.number()).describe('Resources per type, when the job has ended'),
-  errors: z.array(z.object({ source: z.string(), line: z.number(), message: z.string() })).describe('The first 100 rejected lines'),
+  errors: z
+    .array(z.object({ source: z.string(), line: z.number(), message: z.string() }))
+    .describe('The first 100 rejected lines'),
   message: z.string().nullable().describe('Why a job failed or was cancelled'),
 });
 
 function summarizeJob(job: ImportJob): z.infer<typeof ImportJobSummary> {
   const ended = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
-  const out = job.outcome as
-    | {
-        output?: { type: string; count: number; created?: number; updated?: number }[];
-        summary?: { errors?: { file: string; line: number; message: string }[] };
-        issue?: { diagnostics?: string }[];
-      }
-    | null;
+  const out = job.outcome as {
+    output?: { type: string; count: number; created?: number; updated?: number }[];
+    summary?: { errors?: { file: string; line: number; message: string }[] };
+    issue?: { diagnostics?: string }[];
+  } | null;
   const counts: Record<string, number> = {};
   let written = 0;
   for (const o of out?.output ?? []) {
@@ -317,7 +323,10 @@ function summarizeJob(job: ImportJob): z.infer<typeof ImportJobSummary> {
       totalBytes: job.progress.totalBytes ?? 0,
     },
     counts,
-    errors: (out?.summary?.errors ?? []).slice(0, 100).map((e) => ({ source: e.file, line: e.line, message: e.message })),
-    message: job.status === 'failed' || job.status === 'cancelled' ? (out?.issue?.[0]?.diagnostics ?? null) : null,
+    errors: (out?.summary?.errors ?? [])
+      .slice(0, 100)
+      .map((e) => ({ source: e.file, line: e.line, message: e.message })),
+    message:
+      job.status === 'failed' || job.status === 'cancelled' ? (out?.issue?.[0]?.diagnostics ?? null) : null,
   };
 }
