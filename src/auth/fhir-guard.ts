@@ -163,7 +163,7 @@ export class FhirGuard {
       resourceType: type,
       resourceIds: returned.map((r) => `${r.resourceType}/${r.id}`),
       patientIds: patients,
-      detail: req.url.slice(0, 500),
+      detail: readableUrl(req.url),
       ...(emergency.length
         ? { emergency: true, purpose: emergency.map((pid) => scope.emergency.get(pid)).join('; ') }
         : {}),
@@ -229,7 +229,7 @@ export class FhirGuard {
       action: 'read',
       outcome: 'success',
       resourceType: type ?? 'Resource',
-      detail: req.url.slice(0, 500),
+      detail: readableUrl(req.url),
     });
   }
 
@@ -331,4 +331,15 @@ export class FhirGuard {
       detail: `${response.type} with ${response.entry?.length ?? 0} entries`,
     });
   }
+}
+
+/** The request as a person reads it in the audit log: decoded where it decodes. */
+function readableUrl(url: string): string {
+  let out = url;
+  try {
+    out = decodeURIComponent(url);
+  } catch {
+    // Malformed escapes: keep the raw form.
+  }
+  return out.slice(0, 500);
 }

@@ -1,7 +1,10 @@
+import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/auth/users.ts';
-import { type TestServer, testServer } from '../helpers.ts';
+import { createUser, hashSecret } from '../../src/auth/users.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { buildApp } from '../../src/http/app.ts';
+import { type TestEnv, type TestServer, testEnv, testServer } from '../helpers.ts';
 import { ensureWebBuilt, expectAccessible, launchChromium, screenshot } from './browser.ts';
 import { PASSWORD, type Seed, seed } from './seed.ts';
 
@@ -454,5 +457,101 @@ describe('web app', () => {
     await page.goto('/admin/roles');
     await page.locator('table.matrix').waitFor();
     await screenshot(page, 'roles-dark-1280.png');
+  });
+});
+
+describe('first start', () => {
+  // A server without users that was given the hash of a first-start secret, as `outreach serve` does.
+  const SECRET = 'first-start-secret-for-the-e2e-test';
+  const admin = { email: 'frida.forst@region.example.se', name: 'Frida Först' };
+  const password = 'the very first passphrase';
+  let env: TestEnv;
+  let app: FastifyInstance;
+  let url: string;
+
+  beforeAll(async () => {
+    // Real time: the browser keeps the session cookie only until its Expires.
+    env = await testEnv(new Date().toISOString());
+    const config = loadConfig({ LOG_LEVEL: 'silent' }, { port: 0, host: '127.0.0.1' });
+    app = await buildApp({
+      config,
+      db: env.db,
+      clock: env.clock,
+      store: env.store,
+      logger: false,
+      bootstrapHash: hashSecret(SECRET),
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await env?.close();
+  });
+
+  async function fill(page: Page, confirm = password): Promise<void> {
+    await page.getByLabel('E-post').fill(admin.email);
+    await page.getByLabel('Namn').fill(admin.name);
+    await page.getByLabel('Lösenord', { exact: true }).fill(password);
+    await page.getByLabel('Upprepa lösenordet').fill(confirm);
+    await page.getByRole('button', { name: 'Skapa administratör' }).click();
+  }
+
+  it('creates the first administrator through the one-time link and signs them in', async () => {
+    // A wrong secret is refused and does not spend the link.
+    const wrong = await newPage({ baseURL: url });
+    await wrong.goto('/setup?first=not-the-secret');
+    await wrong.getByRole('heading', { name: 'Skapa den första administratören' }).waitFor();
+    await fill(wrong);
+    await expect(wrong.getByRole('alert').textContent()).resolves.toContain('redan använd eller okänd');
+
+    const page = await newPage({ baseURL: url });
+    await page.goto(`/setup?first=${SECRET}`);
+    await page.getByRole('heading', { name: 'Skapa den första administratören' }).waitFor();
+    expect(await page.title()).toContain('Skapa den första administratören');
+    await expectAccessible(page, 'first administrator');
+    expect(await page.getByLabel('E-post').getAttribute('autocomplete')).toBe('username');
+    expect(await page.getByLabel('Lösenord', { exact: true }).getAttribute('autocomplete')).toBe(
+      'new-password',
+    );
+    await page.getByText('Minst 12 tecken.').waitFor();
+    // Two different passwords never reach the server.
+    await fill(page, 'a different passphrase');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('skiljer sig');
+    expect(new URL(page.url()).pathname).toBe('/setup');
+
+    await fill(page);
+    await page.getByRole('heading', { name: `Välkommen, ${admin.name}` }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await expect(page.locator('header').textContent()).resolves.toContain('Administratör');
+    await nav(page).getByRole('link', { name: 'Användare' }).waitFor();
+    // The session is a real one: it survives a reload.
+    await page.reload();
+    await page.getByRole('heading', { name: `Välkommen, ${admin.name}` }).waitFor();
+
+    // The link works once.
+    const again = await newPage({ baseURL: url });
+    await again.goto(`/setup?first=${SECRET}`);
+    await again.getByRole('heading', { name: 'Skapa den första administratören' }).waitFor();
+    await fill(again);
+    await expect(again.getByRole('alert').textContent()).resolves.toContain('redan använd eller okänd');
+    await again.getByRole('link', { name: 'Till inloggningen' }).waitFor();
+    expect(new URL(again.url()).pathname).toBe('/setup');
+    await expectAccessible(again, 'first administrator, link used');
+  });
+
+  it('has no serious or critical accessibility violations on the first-start page in dark and in English', async () => {
+    const dark = await newPage({ baseURL: url, colorScheme: 'dark' });
+    await dark.goto(`/setup?first=${SECRET}`);
+    await dark.locator('html[data-theme="dark"]').waitFor({ state: 'attached' });
+    await dark.getByRole('heading', { name: 'Skapa den första administratören' }).waitFor();
+    await expectAccessible(dark, 'first administrator (dark)');
+
+    const english = await newPage({ baseURL: url, locale: 'en-GB' });
+    await english.goto(`/setup?first=${SECRET}`);
+    await english.getByRole('heading', { name: 'Create the first administrator' }).waitFor();
+    await english.getByLabel('Password', { exact: true }).waitFor();
+    await expectAccessible(english, 'first administrator (English)');
   });
 });

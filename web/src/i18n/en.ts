@@ -59,6 +59,19 @@ export const en = {
   'setup.done': 'Your password is saved. Sign in with it.',
   'setup.noToken': 'This link has no token. Ask an administrator for a new link.',
 
+  'firstAdmin.title': 'Create the first administrator',
+  'firstAdmin.intro':
+    'No users exist yet. The administrator you create here signs in at once and can then add everyone else. The link works once.',
+  'firstAdmin.email': 'E-mail',
+  'firstAdmin.name': 'Name',
+  'firstAdmin.password': 'Password',
+  'firstAdmin.confirm': 'Repeat the password',
+  'firstAdmin.submit': 'Create administrator',
+  'firstAdmin.used':
+    'This first-start link is used or unknown, or an administrator exists already. Sign in, or ask an administrator for an account.',
+  'firstAdmin.noToken': 'This link has no key. Use the link the server printed when it started.',
+  'firstAdmin.signIn': 'Go to sign-in',
+
   'password.open': 'Change password',
   'password.title': 'Change password',
   'password.current': 'Current password',

@@ -57,6 +57,19 @@ export const sv: Record<MessageKey, string> = {
   'setup.done': 'Ditt lösenord är sparat. Logga in med det.',
   'setup.noToken': 'Länken saknar nyckel. Be en administratör om en ny länk.',
 
+  'firstAdmin.title': 'Skapa den första administratören',
+  'firstAdmin.intro':
+    'Det finns inga användare ännu. Administratören du skapar här loggas in direkt och kan sedan lägga till alla andra. Länken fungerar en gång.',
+  'firstAdmin.email': 'E-post',
+  'firstAdmin.name': 'Namn',
+  'firstAdmin.password': 'Lösenord',
+  'firstAdmin.confirm': 'Upprepa lösenordet',
+  'firstAdmin.submit': 'Skapa administratör',
+  'firstAdmin.used':
+    'Den här startlänken är redan använd eller okänd, eller så finns det redan en administratör. Logga in, eller be en administratör om ett konto.',
+  'firstAdmin.noToken': 'Länken saknar nyckel. Använd länken som servern skrev ut när den startade.',
+  'firstAdmin.signIn': 'Till inloggningen',
+
   'password.open': 'Byt lösenord',
   'password.title': 'Byt lösenord',
   'password.current': 'Nuvarande lösenord',

@@ -5,13 +5,22 @@ import { ErrorText } from '../components/ErrorText.tsx';
 import { MIN_PASSWORD_LENGTH } from '../components/PasswordDialog.tsx';
 import { PublicPage } from '../components/PublicPage.tsx';
 import { useI18n, usePageTitle } from '../i18n/index.tsx';
+import { FirstAdmin } from './FirstAdmin.tsx';
 
-/** The one-time link a new or reset user follows to choose a password. */
+/**
+ * `/setup?token=…`: the one-time link a new or reset user follows to choose a password.
+ * `/setup?first=…`: the link the server prints at first start, to create the first administrator.
+ */
 export function Setup() {
+  const [params] = useSearchParams();
+  const first = params.get('first');
+  if (first !== null) return <FirstAdmin secret={first} />;
+  return <SetPassword token={params.get('token') ?? ''} />;
+}
+
+function SetPassword({ token }: { token: string }) {
   const { t } = useI18n();
   usePageTitle('setup.title');
-  const [params] = useSearchParams();
-  const token = params.get('token') ?? '';
   const navigate = useNavigate();
   const [password, setPassword] = useState('');
   const [confirm, setConfirm] = useState('');
