@@ -25,9 +25,8 @@ describe('audit trail in the server', () => {
       headers: { ...s.auth, 'user-agent': 'audit-test' },
     });
     expect(read.status).toBe(200);
-    const log = await (
-      await fetch(`${s.url}/api/audit?patient=pat-1&action=read`, { headers: s.auth })
-    ).json();
+    const res = await fetch(`${s.url}/api/audit?patient=pat-1&action=read`, { headers: s.auth });
+    const log = (await res.json()) as any;
     expect(log.records[0]).toMatchObject({
       action: 'read',
       outcome: 'success',
@@ -42,13 +41,13 @@ describe('audit trail in the server', () => {
   it('AuditEvent over FHIR, valid R4', async () => {
     const res = await fetch(`${s.url}/fhir/R4/AuditEvent?patient=pat-1&_count=5`, { headers: s.auth });
     expect(res.status).toBe(200);
-    const bundle = await res.json();
+    const bundle = (await res.json()) as any;
     expect(bundle.entry.length).toBeGreaterThan(0);
     expect(validateResource(bundle).filter((i) => i.severity === 'error')).toEqual([]);
     const one = await fetch(`${s.url}/fhir/R4/AuditEvent/${bundle.entry[0].resource.id}`, {
       headers: s.auth,
     });
-    expect((await one.json()).resourceType).toBe('AuditEvent');
+    expect(((await one.json()) as any).resourceType).toBe('AuditEvent');
   });
 
   it('the extract downloads; verify is intact', async () => {

@@ -3,7 +3,8 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const server = 'http://127.0.0.1:3000';
+// The API server `npm start` runs (PORT, default 8080); Vite's own dev server listens on 5173.
+const server = `http://127.0.0.1:${process.env.PORT ?? 8080}`;
 
 export default defineConfig({
   root,

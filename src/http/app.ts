@@ -145,7 +145,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const oidc = await registerOidc(app, ctx, deps.config.oidc, publicBase);
   registerSessionRoutes(app, ctx, oidc);
   registerAdminRoutes(app, ctx, publicBase);
-  registerAuditRoutes(app, { db: deps.db, audit, clock: deps.clock });
+  registerAuditRoutes(app, {
+    db: deps.db,
+    audit,
+    clock: deps.clock,
+    baseUrl: deps.config.baseUrl,
+    retentionDays: deps.config.auditRetentionDays,
+  });
   const guard = new FhirGuard(deps.db, deps.clock, ctx.cache);
   registerFhirRoutes(app, { store: deps.store, guard, version: VERSION, baseUrl: deps.config.baseUrl });
   registerImportRoutes(app, { store: deps.store, baseUrl: deps.config.baseUrl });

@@ -18,7 +18,10 @@ const read = (patient: string, detail?: string): AuditEntry => ({
 });
 
 /** The same database, counting the writes made through it (audit_append calls and transactions). */
-function counting(db: Database): { db: Database; transactions: () => number } {
+function counting(
+  db: Database,
+  onAppend: () => void = () => undefined,
+): { db: Database; transactions: () => number } {
   let n = 0;
   return {
     db: {
@@ -26,7 +29,10 @@ function counting(db: Database): { db: Database; transactions: () => number } {
       schema: db.schema,
       kysely: db.kysely,
       query: (sql, params) => {
-        if (sql.includes('audit_append')) n += 1;
+        if (sql.includes('audit_append')) {
+          n += 1;
+          onAppend();
+        }
         return db.query(sql, params);
       },
       transaction: (fn) => {
@@ -103,15 +109,19 @@ describe('AuditLog', () => {
   });
 
   it('records arriving while a commit is in flight go together in the next one', async () => {
-    const { db, transactions } = counting(env.db);
+    let pileUp: (() => void) | null = null;
+    const { db, transactions } = counting(env.db, () => pileUp?.());
     const log = new AuditLog(db, env.clock);
     await log.record(testPrincipal(), read('warm-up'), origin);
-    const first = log.record(testPrincipal(), read('a'), origin);
-    // Let the first batch start its transaction, then pile up more behind it.
-    await Promise.resolve();
-    await Promise.resolve();
-    const rest = Array.from({ length: 50 }, (_, i) => log.record(testPrincipal(), read(`b${i}`), origin));
-    await Promise.all([first, ...rest]);
+    // As the first batch's write starts, 50 more records arrive.
+    const rest: Promise<void>[] = [];
+    pileUp = () => {
+      pileUp = null;
+      for (let i = 0; i < 50; i++) rest.push(log.record(testPrincipal(), read(`b${i}`), origin));
+    };
+    await log.record(testPrincipal(), read('a'), origin);
+    expect(rest).toHaveLength(50);
+    await Promise.all(rest);
     // Warm-up (2), the first batch, then everything that queued behind it.
     expect(transactions()).toBe(4);
     expect(await verifyAuditChain(env.db)).toMatchObject({ ok: true });

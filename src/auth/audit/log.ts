@@ -8,7 +8,7 @@ import type { AuditEntry, AuditOrigin } from './entry.ts';
 /** A write of the audit log failed; every request waiting on it must fail too. */
 export class AuditWriteError extends Error {}
 
-/** Rows per INSERT: 20 parameters each, well under PostgreSQL's 65,535. */
+/** Records per write (the locked fallback INSERT binds 20 parameters a row, under PostgreSQL's 65,535). */
 const MAX_BATCH = 1000;
 const LIMITS = { client: 512, purpose: 2000, detail: 4000, id: 256 };
 
@@ -173,9 +173,9 @@ interface Pending {
 
 /**
  * The writer. record() resolves once the record is committed. Records that
- * arrive while a write is in flight wait and go together in the next single
- * transaction (group commit), so a burst of reads costs one commit, not one
- * each. A failed write rejects every record of its batch: callers fail closed.
+ * arrive while a write is in flight wait and go together in the next write
+ * (group commit), so a burst of reads costs one commit, not one each. A
+ * failed write rejects every record of its batch: callers fail closed.
  */
 export class AuditLog {
   readonly #db: Database;
@@ -212,57 +212,52 @@ export class AuditLog {
   }
 
   /**
-   * Writes one batch in one transaction. The batch is taken only once the
-   * transaction holds a connection: with the embedded database (one
-   * connection, shared with the reads) every record that arrived while the
-   * write waited its turn joins it. audit_append() takes the lock, checks that
-   * the last link this writer knows is still the last, and inserts the batch
-   * chained from it. If another writer (a second server process, the purge)
-   * got there first, it inserts nothing and returns the real last link; the
-   * lock is then held by this transaction, so the second call cannot miss.
+   * One statement in the usual case, committed on its own: audit_append()
+   * takes the lock, checks that the last link this writer knows is still the
+   * last, and inserts the batch chained from it (one round trip, one commit).
+   * When another writer (a second server process, the purge) got there first,
+   * it inserts nothing and returns the real last link, and the batch is
+   * chained again; if the log moves on once more, a transaction that holds
+   * the lock from its first statement settles it.
    */
-  async #writeBatch(): Promise<Pending[]> {
-    let batch: Pending[] = [];
-    try {
-      await this.#db.transaction(async (c) => {
-        batch = this.#queue.splice(0, MAX_BATCH);
-        const fields = batch.map((p) => p.fields);
-        for (let attempt = 1; ; attempt++) {
-          const last = this.#last ?? { seq: -1, hash: '' };
-          const chained = chain(last, fields);
-          const { rows } = await c.query<{ ok: boolean; last_seq: number; last_hash: string }>(
-            'SELECT ok, last_seq, last_hash FROM audit_append($1, $2, $3::json)',
-            [last.seq, last.hash, asJson(chained)],
-          );
-          if (rows[0].ok) {
-            this.#last = chained[chained.length - 1];
-            return;
-          }
-          // Under the lock the second call cannot be overtaken; a third would mean the lock does not hold.
-          if (attempt >= 2) throw new Error('audit_append refused a batch chained from the last link it reported');
-          this.#last = { seq: Number(rows[0].last_seq), hash: rows[0].last_hash };
-        }
-      });
-      return batch;
-    } catch (err) {
-      // A failure before the batch was taken (no connection) fails the waiting records too.
-      if (batch.length === 0) batch = this.#queue.splice(0, MAX_BATCH);
-      // What this writer believed about the end of the chain may be wrong now.
-      this.#last = null;
-      const failure = new AuditWriteError(
-        `the audit record could not be written (${(err as Error).message}); the access was refused`,
-        { cause: err },
+  async #write(fields: readonly AuditFields[]): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const last = this.#last ?? { seq: -1, hash: '' };
+      const chained = chain(last, fields);
+      const [r] = await this.#db.query<{ ok: boolean; last_seq: number; last_hash: string }>(
+        'SELECT ok, last_seq, last_hash FROM audit_append($1, $2, $3::json)',
+        [last.seq, last.hash, asJson(chained)],
       );
-      for (const p of batch) p.reject(failure);
-      return [];
+      if (r.ok) {
+        this.#last = chained[chained.length - 1];
+        return;
+      }
+      this.#last = { seq: Number(r.last_seq), hash: r.last_hash };
     }
+    const chained = await this.#db.transaction((c) => appendAudit(c, fields));
+    this.#last = chained[chained.length - 1];
   }
 
   async #drain(): Promise<void> {
-    // Records made in the same tick as the first one join its batch.
-    await Promise.resolve();
     while (this.#queue.length > 0) {
-      for (const p of await this.#writeBatch()) p.resolve();
+      // One turn of the event loop first, so that requests finishing their
+      // reads add their records to this batch. With the embedded database the
+      // reads and this write share one thread and one connection: without the
+      // wait every record went alone, one commit per read.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const batch = this.#queue.splice(0, MAX_BATCH);
+      try {
+        await this.#write(batch.map((p) => p.fields));
+        for (const p of batch) p.resolve();
+      } catch (err) {
+        // What this writer believed about the end of the chain may be wrong now.
+        this.#last = null;
+        const failure = new AuditWriteError(
+          `the audit record could not be written (${(err as Error).message}); the access was refused`,
+          { cause: err },
+        );
+        for (const p of batch) p.reject(failure);
+      }
     }
     this.#running = null;
   }

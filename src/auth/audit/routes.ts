@@ -39,11 +39,10 @@ const VERIFY = { access: { permission: 'audit:verify' as const } };
 
 const patientsIn = (records: readonly AuditRecord[]) => [...new Set(records.flatMap((r) => r.patientIds))];
 
-function badBound(err: unknown, fhir: boolean): never {
+/** A bad date or page cursor in the query is the caller's mistake: 400, naming it. */
+function badBound(err: unknown): never {
   if (err instanceof TimeBoundError || err instanceof RangeError)
-    throw fhir
-      ? new FhirError(400, err.message, 'invalid')
-      : new ProblemError(400, 'Bad Request', err.message);
+    throw new ProblemError(400, 'Bad Request', err.message);
   throw err;
 }
 
@@ -73,7 +72,7 @@ export function registerAuditRoutes(app: FastifyInstance, opts: AuditRouteOption
       config: READ,
     },
     async (req) => {
-      const page = await queryAudit(db, req.query).catch((err) => badBound(err, false));
+      const page = await queryAudit(db, req.query).catch((err) => badBound(err));
       await record(req, {
         action: 'search',
         outcome: 'success',
@@ -97,9 +96,7 @@ export function registerAuditRoutes(app: FastifyInstance, opts: AuditRouteOption
     },
     async (req, reply) => {
       const { patient, format, from, to } = req.query;
-      const records = await patientAccessRecords(db, patient, { from, to }).catch((err) =>
-        badBound(err, false),
-      );
+      const records = await patientAccessRecords(db, patient, { from, to }).catch((err) => badBound(err));
       const generatedAt = clock.now();
       const body =
         format === 'csv'
