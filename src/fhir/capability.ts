@@ -27,54 +27,68 @@ export function capabilityStatement(base: string, version: string, now: Date): R
         mode: 'server',
         security: {
           description:
-            'Every request needs Authorization: Bearer <token> (create one with `outreach token create`).',
+            'Every request but this CapabilityStatement needs Authorization: Bearer <token> (`outreach token create`) or a signed-in session; what a caller may read and write follows their role and care units (docs/access-control.md). Every access to patient data is audited; the audit trail is readable as AuditEvent.',
         },
         interaction: [{ code: 'transaction' }, { code: 'batch' }, { code: 'history-system' }],
         operation: [
           { name: 'import', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/import' },
         ],
-        resource: RESOURCE_TYPES.map((type) => {
-          const params = [...searchParamsOf(type).values()];
-          return {
-            type,
-            versioning: 'versioned-update',
-            readHistory: true,
-            updateCreate: true,
-            conditionalCreate: true,
-            conditionalUpdate: true,
-            conditionalDelete: 'not-supported',
-            interaction: [
-              'read',
-              'vread',
-              'update',
-              'delete',
-              'history-instance',
-              'history-type',
-              'create',
-              'search-type',
-            ].map((code) => ({ code })),
-            searchInclude: params.filter((p) => p.kind === 'reference').map((p) => `${type}:${p.name}`),
+        resource: [
+          ...RESOURCE_TYPES.filter((type) => type !== 'AuditEvent').map((type) => {
+            const params = [...searchParamsOf(type).values()];
+            return {
+              type,
+              versioning: 'versioned-update',
+              readHistory: true,
+              updateCreate: true,
+              conditionalCreate: true,
+              conditionalUpdate: true,
+              conditionalDelete: 'not-supported',
+              interaction: [
+                'read',
+                'vread',
+                'update',
+                'delete',
+                'history-instance',
+                'history-type',
+                'create',
+                'search-type',
+              ].map((code) => ({ code })),
+              searchInclude: params.filter((p) => p.kind === 'reference').map((p) => `${type}:${p.name}`),
+              searchParam: [
+                { name: '_id', type: 'token' },
+                { name: '_lastUpdated', type: 'date' },
+                ...params.map((p) => ({
+                  name: p.name,
+                  type: KIND_TO_TYPE[p.kind],
+                  documentation: `path: ${p.paths.join(' | ')}`,
+                })),
+              ],
+              ...(type === 'Patient'
+                ? {
+                    operation: [
+                      {
+                        name: 'everything',
+                        definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
+                      },
+                    ],
+                  }
+                : {}),
+            };
+          }),
+          // The audit trail, read-only: written by the server, never through the API.
+          {
+            type: 'AuditEvent',
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
             searchParam: [
-              { name: '_id', type: 'token' },
-              { name: '_lastUpdated', type: 'date' },
-              ...params.map((p) => ({
-                name: p.name,
-                type: KIND_TO_TYPE[p.kind],
-                documentation: `path: ${p.paths.join(' | ')}`,
-              })),
+              { name: 'patient', type: 'reference' },
+              { name: 'agent', type: 'reference' },
+              { name: 'date', type: 'date' },
+              { name: 'action', type: 'token' },
+              { name: '_count', type: 'number' },
             ],
-            ...(type === 'Patient'
-              ? {
-                  operation: [
-                    {
-                      name: 'everything',
-                      definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything',
-                    },
-                  ],
-                }
-              : {}),
-          };
-        }),
+          },
+        ],
       },
     ],
   };

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { audit } from '../../auth/audit/hooks.ts';
 import { FhirError, information } from '../outcome.ts';
 import { FHIR_PREFIX, fhirBase } from '../routes.ts';
 import type { FhirStore } from '../store.ts';
@@ -68,6 +69,14 @@ export function registerImportRoutes(app: FastifyInstance, opts: ImportRouteOpti
         job = await runner.submit({ kickoff, inputFormat: 'application/fhir+ndjson', inputs, temp: [] });
       }
       const status = `${base(req)}/$import-status/${job.id}`;
+      // The job's writes reach the change feed resource by resource; the audit log names the job and who started it.
+      audit(req, {
+        action: 'create',
+        outcome: 'success',
+        resourceType: 'Bundle',
+        resourceIds: [job.id],
+        detail: `$import job ${job.id}: ${job.request.inputs.map((i) => i.label ?? i.url).join(' ')}`,
+      });
       return reply
         .status(202)
         .header('Content-Location', status)
