@@ -33,12 +33,77 @@ export type FhirCategory = 'demographics' | 'clinical' | 'directory' | 'audit';
 
 const DEMOGRAPHIC_TYPES = new Set(['Patient', 'RelatedPerson', 'Person']);
 
+/**
+ * Types that describe the organisation, its people and its knowledge, never a
+ * patient. Any type not listed here is treated as clinical (deny by default).
+ */
+export const DIRECTORY_TYPES = new Set([
+  'Organization',
+  'OrganizationAffiliation',
+  'Location',
+  'Practitioner',
+  'PractitionerRole',
+  'HealthcareService',
+  'Endpoint',
+  'InsurancePlan',
+  'Medication',
+  'MedicationKnowledge',
+  'Substance',
+  'SubstanceSpecification',
+  'ValueSet',
+  'CodeSystem',
+  'ConceptMap',
+  'NamingSystem',
+  'TerminologyCapabilities',
+  'StructureDefinition',
+  'StructureMap',
+  'SearchParameter',
+  'OperationDefinition',
+  'CompartmentDefinition',
+  'CapabilityStatement',
+  'ImplementationGuide',
+  'GraphDefinition',
+  'MessageDefinition',
+  'Questionnaire',
+  'PlanDefinition',
+  'ActivityDefinition',
+  'Library',
+  'Measure',
+  'ObservationDefinition',
+  'SpecimenDefinition',
+  'EventDefinition',
+  'DeviceDefinition',
+  'ChargeItemDefinition',
+  'EffectEvidenceSynthesis',
+  'Evidence',
+  'EvidenceVariable',
+  'ResearchDefinition',
+  'ResearchElementDefinition',
+  'RiskEvidenceSynthesis',
+  'TestScript',
+  'ExampleScenario',
+]);
+
 /** Which kind of data a FHIR type holds: decides the permission that reads or writes it. */
 export function fhirCategory(type: string): FhirCategory {
   if (DEMOGRAPHIC_TYPES.has(type)) return 'demographics';
   if (type === 'AuditEvent') return 'audit';
-  if (Object.hasOwn(PATIENT_COMPARTMENT, type)) return 'clinical';
-  return 'directory';
+  if (DIRECTORY_TYPES.has(type)) return 'directory';
+  return 'clinical';
+}
+
+/**
+ * Patient data whose patient the store cannot tell (no compartment path, e.g.
+ * Provenance, Group, Binary): care units cannot narrow it, so only
+ * organisation-wide roles read or write it.
+ */
+export function unscopedPatientData(type: string): boolean {
+  return (
+    fhirCategory(type) !== 'directory' &&
+    fhirCategory(type) !== 'audit' &&
+    type !== 'Patient' &&
+    !Object.hasOwn(PATIENT_COMPARTMENT, type)
+  );
 }
 
 export function fhirPermission(type: string, op: 'read' | 'write'): Permission | null {
@@ -77,6 +142,12 @@ export function requirePermission(req: FastifyRequest, permission: Permission, w
 }
 
 export function requireFhir(req: FastifyRequest, type: string, op: 'read' | 'write'): void {
+  if (unscopedPatientData(type))
+    requirePermission(
+      req,
+      'patient:all-units',
+      `${op === 'read' ? 'reading' : 'writing'} ${type} (its patient is not known to the store, so care units cannot narrow it)`,
+    );
   const perm = fhirPermission(type, op);
   if (perm === null)
     throw forbidden(

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ProblemError } from '../http/errors.ts';
 import { audit } from './audit/hooks.ts';
 import { CareUnitError, createCareUnit, listCareUnits, requireCareUnits } from './care-units.ts';
-import { PERMISSION_IDS, PERMISSIONS } from './permissions.ts';
+import { isPermission, PERMISSION_IDS, PERMISSIONS } from './permissions.ts';
 import type { AuthContext } from './plugin.ts';
 import { RoleError } from './roles.ts';
 import {
@@ -30,6 +30,34 @@ function asProblem(err: unknown): never {
     );
   if (err instanceof TokenError) throw new ProblemError(400, 'Bad Request', err.message);
   throw err;
+}
+
+/**
+ * Nobody hands out more than they hold: a role granted (to a user, a token or
+ * a new custom role) or a user changed must not have permissions the caller
+ * lacks, so a helpdesk role with user:write cannot make anyone an administrator.
+ */
+async function assertCanGrant(
+  ctx: AuthContext,
+  req: FastifyRequest,
+  what: string,
+  permissions: readonly string[],
+) {
+  const mine = req.principal!.permissions;
+  // Unknown ids are not granted at all; the role registry names them.
+  const beyond = permissions.filter((p) => isPermission(p) && !mine.has(p));
+  if (beyond.length)
+    throw new ProblemError(
+      403,
+      'Forbidden',
+      `${what} carries ${beyond.join(', ')}, which your role '${req.principal!.role}' does not have; only someone holding them can grant them`,
+      { type: 'https://patient-outreach.dev/problems/permission' },
+    );
+  void ctx;
+}
+
+async function rolePermissions(ctx: AuthContext, name: string): Promise<readonly string[]> {
+  return (await ctx.roles.get(name))?.permissions ?? [];
 }
 
 export function registerAdminRoutes(
@@ -81,6 +109,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
+      await assertCanGrant(ctx, req, `role '${req.body.name}'`, req.body.permissions);
       try {
         const role = await ctx.roles.create(req.body);
         audit(req, {
@@ -186,6 +215,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
+      await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         const { id, setupToken } = await createUser(ctx.db, ctx.clock, req.body, roleExists);
         audit(req, {
@@ -227,6 +257,16 @@ export function registerAdminRoutes(
           'Bad Request',
           'you cannot disable yourself or change your own role; ask another administrator',
         );
+      const target = await getUser(ctx.db, req.params.id);
+      if (!target) throw new ProblemError(404, 'Not Found', `no user with id ${req.params.id}`);
+      await assertCanGrant(
+        ctx,
+        req,
+        `user ${target.email} (role '${target.role}')`,
+        await rolePermissions(ctx, target.role),
+      );
+      if (req.body.role)
+        await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         const user = await updateUser(ctx.db, req.params.id, req.body, roleExists);
         audit(req, {
@@ -255,8 +295,16 @@ export function registerAdminRoutes(
       },
     },
     async (req) => {
+      const target = await getUser(ctx.db, req.params.id);
+      if (!target) throw new ProblemError(404, 'Not Found', `no user with id ${req.params.id}`);
+      await assertCanGrant(
+        ctx,
+        req,
+        `user ${target.email} (role '${target.role}')`,
+        await rolePermissions(ctx, target.role),
+      );
       try {
-        const token = await issueSetupToken(ctx.db, ctx.clock, req.params.id);
+        const token = await issueSetupToken(ctx.db, ctx.clock, req.params.id, { revoke: true });
         audit(req, {
           action: 'administer',
           outcome: 'success',
@@ -296,6 +344,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
+      await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         if (req.body.careUnits) await requireCareUnits(ctx.db, req.body.careUnits);
         const created = await createToken(

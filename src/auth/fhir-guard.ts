@@ -197,8 +197,10 @@ export class FhirGuard {
     const allowed = ['Patient', 'RelatedPerson', 'Person'];
     if (p.permissions.has('directory:read'))
       allowed.push('Practitioner', 'PractitionerRole', 'Organization', 'Location');
+    // An empty filter must never mean "every type": what the role may not read narrows to the Patient alone.
+    const types = requested ? requested.filter((t) => allowed.includes(t)) : allowed;
     return {
-      types: requested ? requested.filter((t) => allowed.includes(t)) : allowed,
+      types: types.length ? types : ['Patient'],
       emergency: access.kind === 'emergency' ? access.reason : undefined,
     };
   }
@@ -225,10 +227,23 @@ export class FhirGuard {
         'patient:all-units',
         `the history of ${type ?? 'all resources'} (it spans every care unit)`,
       );
+  }
+
+  /** The versions a history page returned, with their patients. */
+  auditHistory(
+    req: FastifyRequest,
+    type: string | undefined,
+    entries: { resource?: unknown; fullUrl?: string }[],
+  ): void {
+    const resources = entries.flatMap((e) => (e.resource ? [e.resource as FhirResource] : []));
     audit(req, {
       action: 'read',
       outcome: 'success',
       resourceType: type ?? 'Resource',
+      resourceIds: [...new Set(entries.map((e) => e.fullUrl?.split('/').slice(-2).join('/') ?? ''))].filter(
+        Boolean,
+      ),
+      patientIds: [...new Set(resources.map(patientOf).filter((x): x is string => x !== null))],
       detail: readableUrl(req.url),
     });
   }
@@ -278,39 +293,55 @@ export class FhirGuard {
     });
   }
 
-  /** Transaction and batch: every entry's type and method must be allowed, else nothing runs. */
-  async bundle(
-    req: FastifyRequest,
-    bundle: {
-      entry?: { resource?: { resourceType?: string }; request?: { method?: string; url?: string } }[];
-    },
-  ): Promise<void> {
-    for (const [i, e] of (bundle.entry ?? []).entries()) {
-      const method = String(e.request?.method ?? '').toUpperCase();
-      const url = String(e.request?.url ?? '');
-      const type = e.resource?.resourceType ?? url.split(/[/?]/)[0];
-      if (!type) continue; // the bundle processor names the malformed entry
+  /**
+   * Transaction and batch: one bundle may touch many patients, and its
+   * conditional references and matches resolve across every unit, so bundles
+   * are for organisation-wide roles (integrations, administrators). Each
+   * entry's type — from its URL and its body — and method must be allowed,
+   * else nothing runs.
+   */
+  bundle(req: FastifyRequest, bundle: { entry?: unknown }): void {
+    const p = req.principal!;
+    if (!p.permissions.has('patient:all-units'))
+      throw forbidden(
+        req,
+        `transaction and batch bundles need an organisation-wide role (patient:all-units), which role '${p.role}' does not have; send the requests one by one instead`,
+      );
+    if (!Array.isArray(bundle.entry)) return; // the bundle processor names what is wrong
+    for (const [i, e] of bundle.entry.entries()) {
+      if (!e || typeof e !== 'object') continue;
+      const entry = e as {
+        resource?: { resourceType?: unknown };
+        request?: { method?: unknown; url?: unknown };
+      };
+      const method = String(entry.request?.method ?? '').toUpperCase();
+      const urlType = String(entry.request?.url ?? '').split(/[/?]/)[0];
+      const bodyType = typeof entry.resource?.resourceType === 'string' ? entry.resource.resourceType : '';
       const op = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
-      const perm = fhirPermission(type, op);
-      if (!perm || !req.principal!.permissions.has(perm))
-        throw forbidden(
-          req,
-          `Bundle.entry[${i}]: ${method} ${type} needs ${perm ?? 'a permission nobody has'}, which role '${req.principal!.role}' does not have; nothing in the bundle was processed`,
-        );
-      if (op === 'write' && e.resource) {
-        const pid = patientOf(e.resource);
-        if (pid && !pid.startsWith('urn:'))
-          await this.requirePatient(req, pid, method === 'DELETE' ? 'delete' : 'update');
+      for (const type of new Set([urlType, bodyType].filter(Boolean))) {
+        const perm = fhirPermission(type, op);
+        if (!perm || !p.permissions.has(perm))
+          throw forbidden(
+            req,
+            `Bundle.entry[${i}]: ${method} ${type} needs ${perm ?? 'a permission nobody has'}, which role '${p.role}' does not have; nothing in the bundle was processed`,
+          );
       }
-      if (op === 'read' && !req.principal!.permissions.has('patient:all-units'))
-        throw forbidden(
-          req,
-          `Bundle.entry[${i}]: reads inside a bundle are limited to organisation-wide roles; search ${type} directly instead`,
-        );
     }
   }
 
-  auditBundle(req: FastifyRequest, response: Bundle): void {
+  /** One record per bundle: every resource written or returned, and their patients. */
+  auditBundle(req: FastifyRequest, request: { entry?: unknown }, response: Bundle): void {
+    const resources: FhirResource[] = [];
+    const collect = (r: unknown) => {
+      if (!r || typeof r !== 'object') return;
+      const res = r as FhirResource & { entry?: { resource?: unknown }[] };
+      if (res.resourceType === 'Bundle') for (const e of res.entry ?? []) collect(e.resource);
+      else if (typeof res.resourceType === 'string' && res.resourceType !== 'OperationOutcome')
+        resources.push(res);
+    };
+    if (Array.isArray(request.entry))
+      for (const e of request.entry) collect((e as { resource?: unknown })?.resource);
+    for (const e of response.entry ?? []) collect(e.resource);
     const keys: string[] = [];
     for (const e of response.entry ?? []) {
       const loc = e.response?.location;
@@ -323,11 +354,13 @@ export class FhirGuard {
             .join('/'),
         );
     }
+    for (const r of resources) if (r.id) keys.push(`${r.resourceType}/${r.id}`);
     audit(req, {
       action: 'update',
       outcome: 'success',
       resourceType: 'Bundle',
-      resourceIds: keys,
+      resourceIds: [...new Set(keys)],
+      patientIds: [...new Set(resources.map(patientOf).filter((x): x is string => x !== null))],
       detail: `${response.type} with ${response.entry?.length ?? 0} entries`,
     });
   }

@@ -47,6 +47,15 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 const GUARDED = /^\/(api|fhir|auth)(\/|$)/;
+
+function decodedPath(url: string): string {
+  const raw = url.split('?')[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const localPrincipal = (): Principal => ({
@@ -74,8 +83,11 @@ export async function userPrincipalFor(
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!user || user.disabled) return null;
-  const role = await ctx.roles.get(roleOverride ?? user.role);
-  if (!role) return null;
+  const own = await ctx.roles.get(user.role);
+  const role = roleOverride ? await ctx.roles.get(roleOverride) : own;
+  if (!role || !own) return null;
+  // A user's token can narrow the user's rights, never widen them: a demoted user's old token follows the demotion.
+  const permissions = new Set<Permission>(role.permissions.filter((p) => own.permissions.includes(p)));
   return {
     actorId: user.id,
     actorName: user.email,
@@ -85,7 +97,7 @@ export async function userPrincipalFor(
     sessionId: null,
     method,
     role: role.name,
-    permissions: new Set<Permission>(role.permissions),
+    permissions,
     careUnits: user.care_units ?? [],
   };
 }
@@ -191,9 +203,13 @@ export function registerAuth(app: FastifyInstance, ctx: AuthContext): void {
     return payload;
   });
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    const path = req.url.split('?')[0];
-    if (!GUARDED.test(path)) return;
+    // Decide by the route the router matched (it decodes the path), never by the raw URL:
+    // "/%61pi/tokens" is /api/tokens. A matched route without a public rule needs a caller;
+    // an unmatched path needs one when it lies under the API prefixes (401 before 404).
+    const matched = req.routeOptions.url;
+    const path = matched ?? decodedPath(req.url);
     const rule = req.routeOptions.config?.access;
+    if (matched === undefined && !GUARDED.test(path)) return;
     const fhir = path.startsWith('/fhir');
     const unauthorized = (why: string) =>
       fhir ? new FhirError(401, why, 'login') : new ProblemError(401, 'Unauthorized', why);

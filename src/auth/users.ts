@@ -186,17 +186,28 @@ export async function updateUser(
 }
 
 /** A one-time link to set a password (first sign-in or reset); ends the user's sessions on reset. */
-export async function issueSetupToken(db: Database, clock: Clock, id: string): Promise<string> {
+export async function issueSetupToken(
+  db: Database,
+  clock: Clock,
+  id: string,
+  opts: { revoke?: boolean } = {},
+): Promise<string> {
   const token = randomBytes(24).toString('base64url');
-  const res = await db.kysely
-    .updateTable('app_user')
-    .set({
-      setup_token_hash: hashSecret(token),
-      setup_expires_at: new Date(clock.now().getTime() + SETUP_LINK_MS),
-    })
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new UserError(404, `no user with id ${id}`);
+  const now = clock.now();
+  const updated = await db.transaction(async (c) => {
+    // A reset (the account may be compromised): the old password and every session stop now.
+    const r = await c.query(
+      `UPDATE app_user SET setup_token_hash = $2, setup_expires_at = $3${opts.revoke ? ', password_hash = NULL' : ''} WHERE id = $1`,
+      [id, hashSecret(token), new Date(now.getTime() + SETUP_LINK_MS).toISOString()],
+    );
+    if (opts.revoke)
+      await c.query('UPDATE user_session SET ended_at = $2 WHERE user_id = $1 AND ended_at IS NULL', [
+        id,
+        now.toISOString(),
+      ]);
+    return r.rowCount;
+  });
+  if (updated === 0) throw new UserError(404, `no user with id ${id}`);
   return token;
 }
 

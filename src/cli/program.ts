@@ -21,8 +21,21 @@ async function permissionsOf(token: string) {
       const row = await verifyToken(rt.db, rt.clock, token);
       if (!row)
         throw new Error('OUTREACH_TOKEN is unknown, revoked or expired; create a new token or unset it');
-      const role = await new RoleRegistry(rt.db, rt.clock).get(row.role);
-      return { role: row.role, permissions: role?.permissions ?? [] };
+      const roles = new RoleRegistry(rt.db, rt.clock);
+      const role = await roles.get(row.role);
+      let permissions = role?.permissions ?? [];
+      if (row.userId) {
+        // As on the server: a user's token never exceeds the user, and a disabled user's token opens nothing.
+        const user = await rt.db.kysely
+          .selectFrom('app_user')
+          .select(['role', 'disabled'])
+          .where('id', '=', row.userId)
+          .executeTakeFirst();
+        if (!user || user.disabled) throw new Error('OUTREACH_TOKEN belongs to a disabled user; unset it');
+        const own = (await roles.get(user.role))?.permissions ?? [];
+        permissions = permissions.filter((p) => own.includes(p));
+      }
+      return { role: row.role, permissions };
     },
     async (s) => {
       const me = (await callServer(s, 'GET', '/api/auth/me')).body;

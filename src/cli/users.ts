@@ -120,7 +120,7 @@ export function userCommands(program: Command): void {
         loadConfig(),
         'users reset',
         async (rt) => {
-          const token = await issueSetupToken(rt.db, rt.clock, id);
+          const token = await issueSetupToken(rt.db, rt.clock, id, { revoke: true });
           await auditLocally(rt, {
             action: 'administer',
             outcome: 'success',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { audit } from '../auth/audit/hooks.ts';
 import type { Database } from '../db/database.ts';
 import { readChanges } from './changes.ts';
 
@@ -43,6 +44,14 @@ export function registerChangeRoutes(app: FastifyInstance, db: Database): void {
     },
     async (req) => {
       const changes = await readChanges(db, req.query.after, req.query.limit);
+      // Which patients had data written is itself patient data.
+      audit(req, {
+        action: 'search',
+        outcome: 'success',
+        resourceType: 'Change',
+        patientIds: [...new Set(changes.map((c) => c.patient).filter((p): p is string => p !== null))],
+        detail: `changes after ${req.query.after}: ${changes.length}`,
+      });
       return { changes, next: changes.length ? changes[changes.length - 1].seq : req.query.after };
     },
   );

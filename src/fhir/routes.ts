@@ -63,6 +63,16 @@ function bodyResource(req: FastifyRequest): unknown {
   return req.body;
 }
 
+/** A whole-number query parameter ≥ min, or a 400 naming it. */
+function wholeParam(q: URLSearchParams, name: string, fallback: number, min: number): number {
+  const raw = q.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new FhirError(400, `${name}=${raw} must be a whole number ≥ ${min}`, 'invalid', name);
+  return n;
+}
+
 export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions): void {
   const { store, guard } = opts;
   const read = { config: { access: { fhir: 'read' as const } } };
@@ -85,12 +95,12 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
       );
     }
     if (bundle.type === 'transaction' || bundle.type === 'batch') {
-      await guard.bundle(req, bundle);
+      guard.bundle(req, bundle);
       const response =
         bundle.type === 'transaction'
           ? await processTransaction(store, bundle, base(req))
           : await processBatch(store, bundle, base(req));
-      guard.auditBundle(req, response);
+      guard.auditBundle(req, bundle, response);
       return reply.type(FHIR_JSON).send(response);
     }
     throw new FhirError(
@@ -103,7 +113,9 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
 
   app.get(`${FHIR_PREFIX}/_history`, read, async (req, reply) => {
     guard.history(req, undefined);
-    return reply.type(FHIR_JSON).send(await history(req, {}));
+    const bundle = await history(req, {});
+    guard.auditHistory(req, undefined, bundle.entry);
+    return reply.type(FHIR_JSON).send(bundle);
   });
 
   async function guardedSearch(req: FastifyRequest, type: string, query: [string, string][]) {
@@ -138,11 +150,21 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
     }
     await guard.write(req, type, resource, 'create');
     const ifNoneExist = req.headers['if-none-exist'];
+    if (typeof ifNoneExist === 'string') {
+      // The match is searched across every unit and returned whole: organisation-wide roles only, and a read.
+      requirePermission(
+        req,
+        'patient:all-units',
+        'conditional create (If-None-Exist searches every care unit)',
+      );
+      requireFhir(req, type, 'read');
+    }
     const result =
       typeof ifNoneExist === 'string'
         ? await conditionalCreate(store, resource, ifNoneExist)
         : await store.create(resource);
-    auditWritten(req, result);
+    if (result.outcome === 'created') auditWritten(req, result);
+    else await guard.read(req, type, [result.resource], `If-None-Exist: ${ifNoneExist}`);
     return sendResource(reply, req, result.outcome === 'created' ? 201 : 200, result.resource, base(req));
   });
 
@@ -168,18 +190,31 @@ export function registerFhirRoutes(app: FastifyInstance, opts: FhirRouteOptions)
   app.get<{ Params: { type: string } }>(`${FHIR_PREFIX}/:type/_history`, read, async (req, reply) => {
     assertType(req.params.type);
     guard.history(req, req.params.type);
-    return reply.type(FHIR_JSON).send(await history(req, { type: req.params.type }));
+    const bundle = await history(req, { type: req.params.type });
+    guard.auditHistory(req, req.params.type, bundle.entry);
+    return reply.type(FHIR_JSON).send(bundle);
   });
 
   app.get<{ Params: { id: string } }>(`${FHIR_PREFIX}/Patient/:id/$everything`, read, async (req, reply) => {
     const q = new URLSearchParams(queryPairs(req));
-    const count = Math.min(Number(q.get('_count') ?? 1000) || 1000, 5000);
-    const scope = await guard.everything(req, req.params.id, q.get('_type')?.split(',').filter(Boolean));
+    const count = Math.min(wholeParam(q, '_count', 1000, 1), 5000);
+    const offset = wholeParam(q, '_offset', 0, 0);
+    const since = q.get('_since') ?? undefined;
+    if (since !== undefined && Number.isNaN(Date.parse(since)))
+      throw new FhirError(
+        400,
+        `_since=${since} is not an instant; use e.g. 2024-01-01T00:00:00Z`,
+        'invalid',
+        '_since',
+      );
+    const types = q.get('_type')?.split(',').filter(Boolean);
+    for (const t of types ?? []) assertType(t);
+    const scope = await guard.everything(req, req.params.id, types);
     const bundle = await patientEverything(store.db, req.params.id, base(req), {
       types: scope.types,
-      since: q.get('_since') ?? undefined,
+      since,
       count,
-      offset: Number(q.get('_offset') ?? 0) || 0,
+      offset,
     });
     guard.auditEverything(req, req.params.id, bundle, scope.emergency);
     return reply.type(FHIR_JSON).send(bundle);
