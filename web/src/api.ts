@@ -27,8 +27,9 @@ export class ApiError extends Error {
 let csrfToken = '';
 let onUnauthorized: () => void = () => {};
 
-export function setCsrfToken(token: string): void {
-  csrfToken = token;
+/** Null when the session is not a cookie session (a bearer token needs no CSRF token). */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token ?? '';
 }
 
 export function setUnauthorizedHandler(handler: () => void): void {

@@ -1,23 +1,28 @@
-/** Shapes of the server's /api answers (the contract in docs/web.md). */
+/**
+ * Shapes of the server's /api answers: inferred from the very zod schemas the
+ * server validates and documents them with (OpenAPI), so the app and the API
+ * cannot drift apart. Type-only imports: nothing of the server is bundled.
+ */
+import type { z } from 'zod';
+import type { AuditRecordSchema } from '../../src/auth/audit/schemas.ts';
+import type {
+  CareUnitSchema,
+  Label as LabelSchema,
+  MeSchema,
+  RoleSchema,
+  TokenInfoSchema,
+  UserSchema,
+} from '../../src/auth/schemas.ts';
+import type { ImportJobSummary } from '../../src/fhir/import/schemas.ts';
 
-export interface Label {
-  en: string;
-  sv: string;
-}
-
-export interface Me {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  roleLabel: Label;
-  permissions: string[];
-  careUnits: { id: string; name: string }[];
-  orgWide: boolean;
-  method: 'password' | 'oidc' | 'token';
-  csrfToken: string;
-  expiresAt: string;
-}
+export type Label = z.infer<typeof LabelSchema>;
+export type Me = z.infer<typeof MeSchema>;
+export type Role = z.infer<typeof RoleSchema>;
+export type CareUnit = z.infer<typeof CareUnitSchema>;
+export type User = z.infer<typeof UserSchema>;
+export type ApiToken = z.infer<typeof TokenInfoSchema>;
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+export type ImportJob = z.infer<typeof ImportJobSummary>;
 
 export interface Providers {
   local: boolean;
@@ -27,79 +32,6 @@ export interface Providers {
 export interface PermissionInfo {
   id: string;
   description: string;
-}
-
-export interface Role {
-  name: string;
-  label: Label;
-  permissions: string[];
-  builtin: boolean;
-}
-
-export interface CareUnit {
-  id: string;
-  name: string;
-  refs: string[];
-}
-
-export interface User {
-  id: string;
-  email: string;
-  name: string;
-  role: string;
-  careUnits: string[];
-  disabled: boolean;
-  method: 'password' | 'oidc';
-  lastSignInAt: string | null;
-  createdAt: string;
-}
-
-export interface ApiToken {
-  id: string;
-  name: string;
-  role: string;
-  userId: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
-
-export interface AuditRecord {
-  seq: number;
-  at: string;
-  actorId: string;
-  actorName: string;
-  role: string;
-  careUnits: string[];
-  action: string;
-  outcome: 'success' | 'denied' | 'error';
-  resourceType: string | null;
-  resourceIds: string[];
-  patientIds: string[];
-  ip: string | null;
-  client: string | null;
-  purpose: string | null;
-  emergency: boolean;
-  detail: string | null;
-}
-
-export interface ImportJob {
-  id: string;
-  status: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-  createdAt: string;
-  finishedAt: string | null;
-  progress: {
-    linesRead: number;
-    resourcesWritten: number;
-    errors: number;
-    bytes?: number;
-    totalBytes?: number;
-  };
-  counts: Record<string, number>;
-  errors: { source: string; line: number; message: string }[];
-  /** Why a job failed, when it did. */
-  message?: string | null;
 }
 
 /** The FHIR R4 parts the app reads; resources stay loosely typed. */

@@ -41,3 +41,6 @@ export interface AuditOrigin {
   ip: string | null;
   client: string | null;
 }
+
+/** Audit records per page of a query, at the most (API, CLI, AuditEvent search). */
+export const MAX_AUDIT_PAGE = 1000;

@@ -1,6 +1,6 @@
 import type { Database } from '../../db/database.ts';
 import { type AuditRow, type ChainedRecord, fromRow, SELECT_COLUMNS } from './chain.ts';
-import type { AuditAction, AuditOutcome } from './entry.ts';
+import { type AuditAction, type AuditOutcome, MAX_AUDIT_PAGE } from './entry.ts';
 import { parseBound } from './time.ts';
 
 /** One audit record as the API, the web app and the extract see it. */
@@ -120,7 +120,7 @@ export interface AuditPage {
 }
 
 export const DEFAULT_LIMIT = 100;
-export const MAX_LIMIT = 1000;
+export const MAX_LIMIT = MAX_AUDIT_PAGE;
 
 export async function queryAudit(db: Database, q: AuditQuery): Promise<AuditPage> {
   const limit = Math.min(Math.max(1, Math.trunc(q.limit ?? DEFAULT_LIMIT)), MAX_LIMIT);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { AUDIT_ACTIONS } from './entry.ts';
-import { MAX_LIMIT } from './query.ts';
+import { AUDIT_ACTIONS, MAX_AUDIT_PAGE as MAX_LIMIT } from './entry.ts';
 
 const bound = (side: 'from' | 'to') =>
   z

@@ -10,6 +10,7 @@ import { FHIR_PREFIX, fhirBase } from '../routes.ts';
 import type { FhirStore } from '../store.ts';
 import { streamToTempFile } from './fetch-input.ts';
 import { type ImportJob, type ImportJobInput, type ImportJobOptions, ImportJobRunner } from './jobs.ts';
+import { ImportJobSummary } from './schemas.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const NDJSON_TYPES = ['application/fhir+ndjson', 'application/x-ndjson', 'application/ndjson'];
@@ -286,25 +287,6 @@ export function parseParameters(body: unknown, mayReadFiles: boolean): ImportJob
   if (issues.length) throw new FhirError(issues.some((i) => i.code === 'forbidden') ? 403 : 400, issues);
   return inputs;
 }
-
-export const ImportJobSummary = z.object({
-  id: z.string(),
-  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
-  createdAt: z.string(),
-  finishedAt: z.string().nullable(),
-  progress: z.object({
-    linesRead: z.number().describe('Resources handled so far (stored, unchanged or rejected)'),
-    resourcesWritten: z.number().describe('Resources created or updated (known when the job ends)'),
-    errors: z.number(),
-    bytes: z.number(),
-    totalBytes: z.number(),
-  }),
-  counts: z.record(z.string(), z.number()).describe('Resources per type, when the job has ended'),
-  errors: z
-    .array(z.object({ source: z.string(), line: z.number(), message: z.string() }))
-    .describe('The first 100 rejected lines'),
-  message: z.string().nullable().describe('Why a job failed or was cancelled'),
-});
 
 function summarizeJob(job: ImportJob): z.infer<typeof ImportJobSummary> {
   const ended = job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled';
