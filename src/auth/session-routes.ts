@@ -35,6 +35,24 @@ export function setSessionCookie(
   });
 }
 
+/** A new password session: the cookie, and this request now acts as the signed-in user. */
+async function startSession(ctx: AuthContext, req: FastifyRequest, reply: FastifyReply, userId: string) {
+  const { cookie, session } = await createSession(
+    ctx.db,
+    ctx.clock,
+    ctx.sessions,
+    userId,
+    'password',
+    origin(req),
+  );
+  setSessionCookie(req, reply, cookie, session.expiresAt);
+  req.csrfToken = session.csrfToken;
+  req.sessionIdHash = session.idHash;
+  const principal = await userPrincipalFor(ctx, userId, 'password');
+  if (!principal) throw new ProblemError(401, 'Unauthorized', 'this account cannot sign in');
+  req.principal = { ...principal, sessionId: session.idHash };
+}
+
 export async function me(ctx: AuthContext, req: FastifyRequest): Promise<z.infer<typeof MeSchema>> {
   const p = req.principal!;
   const role = await ctx.roles.get(p.role);
@@ -109,20 +127,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
       };
       switch (result.kind) {
         case 'ok': {
-          const { cookie, session } = await createSession(
-            ctx.db,
-            ctx.clock,
-            ctx.sessions,
-            result.userId,
-            'password',
-            origin(req),
-          );
-          setSessionCookie(req, reply, cookie, session.expiresAt);
-          req.csrfToken = session.csrfToken;
-          req.sessionIdHash = session.idHash;
-          const principal = await userPrincipalFor(ctx, result.userId, 'password');
-          if (!principal) throw new ProblemError(401, 'Unauthorized', 'this account cannot sign in');
-          req.principal = { ...principal, sessionId: session.idHash };
+          await startSession(ctx, req, reply, result.userId);
           audit(req, { action: 'sign-in', outcome: 'success', detail: 'password' });
           return me(ctx, req);
         }
@@ -284,18 +289,7 @@ export function registerSessionRoutes(app: FastifyInstance, ctx: AuthContext, oi
         throw err;
       }
       ctx.bootstrapHash = undefined;
-      const { cookie, session } = await createSession(
-        ctx.db,
-        ctx.clock,
-        ctx.sessions,
-        id,
-        'password',
-        origin(req),
-      );
-      setSessionCookie(req, reply, cookie, session.expiresAt);
-      req.csrfToken = session.csrfToken;
-      req.sessionIdHash = session.idHash;
-      req.principal = { ...(await userPrincipalFor(ctx, id, 'password'))!, sessionId: session.idHash };
+      await startSession(ctx, req, reply, id);
       audit(req, {
         action: 'administer',
         outcome: 'success',
