@@ -37,12 +37,7 @@ function asProblem(err: unknown): never {
  * a new custom role) or a user changed must not have permissions the caller
  * lacks, so a helpdesk role with user:write cannot make anyone an administrator.
  */
-async function assertCanGrant(
-  ctx: AuthContext,
-  req: FastifyRequest,
-  what: string,
-  permissions: readonly string[],
-) {
+function assertCanGrant(req: FastifyRequest, what: string, permissions: readonly string[]): void {
   const mine = req.principal!.permissions;
   // Unknown ids are not granted at all; the role registry names them.
   const beyond = permissions.filter((p) => isPermission(p) && !mine.has(p));
@@ -53,7 +48,6 @@ async function assertCanGrant(
       `${what} carries ${beyond.join(', ')}, which your role '${req.principal!.role}' does not have; only someone holding them can grant them`,
       { type: 'https://patient-outreach.dev/problems/permission' },
     );
-  void ctx;
 }
 
 async function rolePermissions(ctx: AuthContext, name: string): Promise<readonly string[]> {
@@ -109,7 +103,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
-      await assertCanGrant(ctx, req, `role '${req.body.name}'`, req.body.permissions);
+      assertCanGrant(req, `role '${req.body.name}'`, req.body.permissions);
       try {
         const role = await ctx.roles.create(req.body);
         audit(req, {
@@ -215,7 +209,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
-      await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
+      assertCanGrant(req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         const { id, setupToken } = await createUser(ctx.db, ctx.clock, req.body, roleExists);
         audit(req, {
@@ -259,14 +253,13 @@ export function registerAdminRoutes(
         );
       const target = await getUser(ctx.db, req.params.id);
       if (!target) throw new ProblemError(404, 'Not Found', `no user with id ${req.params.id}`);
-      await assertCanGrant(
-        ctx,
+      assertCanGrant(
         req,
         `user ${target.email} (role '${target.role}')`,
         await rolePermissions(ctx, target.role),
       );
       if (req.body.role)
-        await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
+        assertCanGrant(req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         const user = await updateUser(ctx.db, req.params.id, req.body, roleExists);
         audit(req, {
@@ -297,8 +290,7 @@ export function registerAdminRoutes(
     async (req) => {
       const target = await getUser(ctx.db, req.params.id);
       if (!target) throw new ProblemError(404, 'Not Found', `no user with id ${req.params.id}`);
-      await assertCanGrant(
-        ctx,
+      assertCanGrant(
         req,
         `user ${target.email} (role '${target.role}')`,
         await rolePermissions(ctx, target.role),
@@ -344,7 +336,7 @@ export function registerAdminRoutes(
       },
     },
     async (req, reply) => {
-      await assertCanGrant(ctx, req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
+      assertCanGrant(req, `role '${req.body.role}'`, await rolePermissions(ctx, req.body.role));
       try {
         if (req.body.careUnits) await requireCareUnits(ctx.db, req.body.careUnits);
         const created = await createToken(
