@@ -34,6 +34,7 @@ export const PERMISSIONS = {
   'token:write': 'Create and revoke API tokens for any user or integration',
   'audit:read': 'Query the audit log and export patients’ access extracts',
   'audit:verify': 'Verify the audit log’s hash chain',
+  'privacy:manage': 'Export, erase and restrict a person’s data (GDPR rights) and set the consent policy',
   'patient:all-units': 'See patients of every care unit (organisation-wide role)',
   'emergency:access': 'Open a patient outside one’s care units with a stated reason (nödåtkomst)',
 } as const;

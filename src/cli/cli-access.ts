@@ -33,6 +33,10 @@ export const CLI_RULES: Record<string, Permission | null> = {
   'audit query': 'audit:read',
   'audit extract': 'audit:read',
   'audit purge': 'audit:verify',
+  'import-contacts': 'source:manage',
+  'sources list': 'source:manage',
+  'sources add': 'source:manage',
+  'profiles sync': 'patient:write',
 };
 
 export function commandName(cmd: Command): string {

@@ -5,6 +5,7 @@ import { verifyToken } from '../auth/tokens.ts';
 import { loadConfig } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { VERSION } from '../http/version.ts';
+import { patientCommands } from '../patients/cli.ts';
 import { checkCliAccess, commandName } from './cli-access.ts';
 import { dataCommands } from './data.ts';
 import { callServer, withDatabase } from './local.ts';
@@ -82,5 +83,6 @@ export function buildProgram(): Command {
   userCommands(program);
   registerAuditCommands(program);
   dataCommands(program);
+  patientCommands(program);
   return program;
 }

@@ -5,6 +5,7 @@ import { countUsers, hashSecret } from '../auth/users.ts';
 import type { Config } from '../config/config.ts';
 import { lastSeq } from '../fhir/changes.ts';
 import { buildApp } from '../http/app.ts';
+import { subscribePatientSync } from '../patients/sync.ts';
 import { acquireDataDir, publishServer } from './lock.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -60,12 +61,27 @@ export async function serve(config: Config): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 
+  // Profiles follow the clinical store: Patient and Consent writes are unified
+  // as they commit here, and writes from other processes (a CLI import) within 2 s.
+  const sync = subscribePatientSync(runtime.store, runtime.clock, {
+    pollMs: 2000,
+    onBatch: (s) =>
+      logger.info(
+        { ...s },
+        `profiles: ${s.received} patient record(s), ${s.profilesCreated} new profile(s), ${s.merged} merged`,
+      ),
+  });
+  void sync
+    .drain()
+    .catch((err) => logger.error({ err }, 'profile sync failed; it retries on the next change'));
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
+      await sync.stop();
       await app.close();
       await runtime.close();
     } finally {

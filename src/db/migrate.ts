@@ -2,6 +2,7 @@ import { type Migration, Migrator } from 'kysely';
 import { auditMigrations } from '../auth/audit/migrations.ts';
 import { authMigrations } from '../auth/migrations.ts';
 import { fhirMigrations } from '../fhir/migrations.ts';
+import { patientMigrations } from '../patients/migrations.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -12,6 +13,7 @@ export const allMigrations: Record<string, Migration> = {
   ...fhirMigrations,
   ...authMigrations,
   ...auditMigrations,
+  ...patientMigrations,
 };
 
 export interface MigrateResult {

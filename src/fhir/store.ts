@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../config/clock.ts';
-import type { SqlClient } from '../db/client.ts';
+import type { Queryable, SqlClient } from '../db/client.ts';
 import type { Database } from '../db/database.ts';
 import { appendChanges, type ChangeFeed, type ChangeOperation } from './changes.ts';
 import { isResourceType } from './definitions.ts';
@@ -113,6 +113,27 @@ export class FhirStore {
       );
     }
     return { resource: row.content, test: row.test };
+  }
+
+  /** Current versions of several resources of one type, in one query; deleted and unknown ids are left out. */
+  async readMany(c: Queryable, type: string, ids: readonly string[]): Promise<FhirResource[]> {
+    assertType(type);
+    if (ids.length === 0) return [];
+    const rows = await c.query<{ content: FhirResource }>(
+      'SELECT content FROM fhir_resource WHERE resource_type = $1 AND id = ANY($2::text[]) AND NOT deleted',
+      [type, ids],
+    );
+    return rows.map((r) => r.content);
+  }
+
+  /** Every current resource of the given types in the patients' compartments (one indexed query). */
+  async patientResources(patientIds: readonly string[], types: readonly string[]): Promise<FhirResource[]> {
+    if (patientIds.length === 0) return [];
+    const rows = await this.db.query<{ content: FhirResource }>(
+      `SELECT content FROM fhir_resource WHERE patient_id = ANY($1::text[]) AND resource_type = ANY($2::text[]) AND NOT deleted`,
+      [patientIds, types],
+    );
+    return rows.map((r) => r.content);
   }
 
   async vread(type: string, id: string, versionId: string): Promise<FhirResource> {

@@ -52,3 +52,5 @@ export async function generatePopulation(opts: GenerateOptions): Promise<Generat
     throw error;
   }
 }
+
+export { generateNoisyContacts, type NoisyContactsOptions, type NoisyContactsSummary } from './contacts.ts';

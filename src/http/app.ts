@@ -26,6 +26,7 @@ import { registerImportRoutes } from '../fhir/import/routes.ts';
 import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
+import { registerPatientRoutes } from '../patients/routes/index.ts';
 import { errorHandler } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -156,6 +157,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerFhirRoutes(app, { store: deps.store, guard, version: VERSION, baseUrl: deps.config.baseUrl });
   registerImportRoutes(app, { store: deps.store, baseUrl: deps.config.baseUrl });
   registerChangeRoutes(app, deps.db);
+  registerPatientRoutes(app, {
+    db: deps.db,
+    clock: deps.clock,
+    store: deps.store,
+    baseUrl: deps.config.baseUrl,
+  });
   await registerWebApp(app, deps.webRoot ?? path.join(PACKAGE_ROOT, 'web', 'dist'));
   return app;
 }

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../db/client.ts';
+import type {
+  Channel,
+  ConsentEvent,
+  ContactPoint,
+  ContactStatus,
+  DeliveryFailure,
+  ProfileFacts,
+  ProfileStatus,
+} from './model.ts';
+import { suppressedHashes, suppressionKeys } from './suppression.ts';
+
+interface ConsentRow {
+  id: string;
+  profile_id: string;
+  channel: Channel | null;
+  contact_value: string | null;
+  purpose: ConsentEvent['purpose'];
+  topic: string | null;
+  state: ConsentEvent['state'];
+  objection: boolean;
+  source: string;
+  actor: string;
+  evidence: ConsentEvent['evidence'];
+  at: Date | string;
+  recorded_at: Date | string;
+}
+
+const toEvent = (r: ConsentRow): ConsentEvent => ({
+  id: r.id,
+  profileId: r.profile_id,
+  channel: r.channel,
+  contactValue: r.contact_value,
+  purpose: r.purpose,
+  topic: r.topic,
+  state: r.state,
+  objection: r.objection,
+  source: r.source,
+  actor: r.actor,
+  evidence: r.evidence,
+  at: new Date(r.at).toISOString(),
+  recordedAt: new Date(r.recorded_at).toISOString(),
+});
+
+/** Appends consent history; an id seen before is skipped, so replaying a source is harmless. */
+export async function insertConsentEvents(db: Queryable, events: readonly ConsentEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
+     SELECT x.id, x."profileId", x.channel, x."contactValue", x.purpose, x.topic, x.state, x.objection, x.source, x.actor, x.evidence, x.at, x."recordedAt"
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "profileId" uuid, channel text, "contactValue" text, purpose text, topic text,
+       state text, objection boolean, source text, actor text, evidence jsonb, at timestamptz, "recordedAt" timestamptz)
+     ORDER BY x.at, x."recordedAt"
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [JSON.stringify(events)],
+  );
+  return rows.length;
+}
+
+export function newConsentId(): string {
+  return randomUUID();
+}
+
+export async function consentHistory(db: Queryable, profileId: string): Promise<ConsentEvent[]> {
+  return (
+    await db.query<ConsentRow>('SELECT * FROM patient_consent WHERE profile_id = $1 ORDER BY seq', [
+      profileId,
+    ])
+  ).map(toEvent);
+}
+
+interface PointRow {
+  id: string;
+  profile_id: string;
+  kind: ContactPoint['kind'];
+  value: string;
+  display: string;
+  mobile: boolean | null;
+  sources: string[];
+  verified_at: Date | string | null;
+  verified_own: boolean;
+  status: ContactStatus;
+  failures: DeliveryFailure[];
+  preferred: boolean;
+  push: ContactPoint['push'] | null;
+  shared: number;
+}
+
+export const toPoint = (r: PointRow): ContactPoint => ({
+  id: r.id,
+  profileId: r.profile_id,
+  kind: r.kind,
+  value: r.value,
+  display: r.display,
+  ...(r.mobile === null ? {} : { mobile: r.mobile }),
+  sources: r.sources,
+  verifiedAt: r.verified_at ? new Date(r.verified_at).toISOString() : null,
+  verifiedOwn: r.verified_own,
+  status: r.status,
+  failures: r.failures,
+  sharedWith: Number(r.shared),
+  preferred: r.preferred,
+  ...(r.push ? { push: r.push } : {}),
+});
+
+/** A profile's contact points, each with how many other active profiles share it (families). */
+export async function contactPoints(db: Queryable, profileId: string): Promise<ContactPoint[]> {
+  return (
+    await db.query<PointRow>(
+      `SELECT c.*, (SELECT count(DISTINCT o.profile_id) FROM patient_contact_point o JOIN patient_profile op ON op.id = o.profile_id
+                    WHERE o.kind = c.kind AND o.value = c.value AND o.profile_id <> c.profile_id AND o.status <> 'removed'
+                      AND op.status = 'active')::int AS shared
+       FROM patient_contact_point c WHERE c.profile_id = $1 ORDER BY c.kind, c.status = 'removed', c.preferred DESC, c.created_at`,
+      [profileId],
+    )
+  ).map(toPoint);
+}
+
+interface FactsRow {
+  id: string;
+  status: ProfileStatus;
+  merged_into: string | null;
+  restricted: boolean;
+  do_not_contact: boolean;
+  language: string | null;
+  time_zone: string;
+  preferred_channel: Channel | null;
+  golden: {
+    language?: string;
+    deceased?: boolean;
+    personnummer?: string;
+    identifiers?: [];
+    emails?: string[];
+  };
+}
+
+export interface ContactContextRow {
+  profile: ProfileFacts;
+  mergedInto: string | null;
+  contactPoints: ContactPoint[];
+  consents: ConsentEvent[];
+  suppressed: boolean;
+}
+
+/** Everything canContact needs for one profile, in three indexed queries. */
+export async function loadContactContext(
+  db: Queryable,
+  profileId: string,
+  secret: Buffer,
+): Promise<ContactContextRow | null> {
+  const [f] = await db.query<FactsRow>(
+    `SELECT id, status, merged_into, restricted, do_not_contact, language, time_zone, preferred_channel, golden
+     FROM patient_profile WHERE id = $1`,
+    [profileId],
+  );
+  if (!f) return null;
+  const [points, consents] = await Promise.all([
+    contactPoints(db, profileId),
+    db.query<ConsentRow>('SELECT * FROM patient_consent WHERE profile_id = $1', [profileId]),
+  ]);
+  const keys = suppressionKeys(secret, {
+    personnummer: f.golden.personnummer,
+    identifiers: f.golden.identifiers ?? [],
+    emails: [],
+  });
+  const hit = await suppressedHashes(
+    db,
+    keys.map((k) => k.hash),
+  );
+  return {
+    profile: {
+      id: f.id,
+      status: f.status,
+      restricted: f.restricted,
+      deceased: f.golden.deceased === true,
+      doNotContact: f.do_not_contact,
+      language: f.language ?? f.golden.language ?? 'sv',
+      timeZone: f.time_zone,
+      preferredChannel: f.preferred_channel,
+    },
+    mergedInto: f.merged_into,
+    contactPoints: points,
+    consents: consents.map(toEvent),
+    suppressed: hit.size > 0,
+  };
+}

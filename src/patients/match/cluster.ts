@@ -1,0 +1,317 @@
+/**
+ * Placement: which profile a new record belongs to, given the records that
+ * share a blocking key with it. The same decision serves batch clustering
+ * (clusterRecords, in memory) and incremental unification (candidates read
+ * from the database), so both produce the same profiles.
+ */
+import type { SourceRecord } from '../model.ts';
+import { featuresOf } from './features.ts';
+import { blockingKeys } from './keys.ts';
+import {
+  conflictBetween,
+  DEFAULT_RULES,
+  firstMatchingRule,
+  type MatchExplanation,
+  type MatchRule,
+} from './rules.ts';
+
+export interface Candidate {
+  recordKey: string;
+  record: SourceRecord;
+  profileId: string;
+}
+
+export interface ProfileSummary {
+  profileId: string;
+  personnummers: ReadonlySet<string>;
+  birthDates: ReadonlySet<string>;
+}
+
+export interface PlacementConflict {
+  profileId: string;
+  reason: string;
+}
+
+export interface PlacementLink {
+  profileId: string;
+  recordKey: string;
+  explanation: MatchExplanation;
+}
+
+export type Placement =
+  | { kind: 'new'; conflicts: PlacementConflict[] }
+  | {
+      kind: 'join';
+      profileId: string;
+      via: string;
+      explanation: MatchExplanation;
+      conflicts: PlacementConflict[];
+    }
+  | { kind: 'merge'; profileIds: string[]; via: PlacementLink[]; conflicts: PlacementConflict[] };
+
+/** Why the record cannot join the profile as a whole (records of it that were not candidates included). */
+function profileConflict(record: SourceRecord, summary: ProfileSummary | undefined): string | null {
+  if (summary === undefined) return null;
+  const f = featuresOf(record);
+  if (f.personnummer !== undefined) {
+    if (summary.personnummers.has(f.personnummer)) return null;
+    if (summary.personnummers.size > 0) {
+      const other = [...summary.personnummers].join(', ');
+      return `profile ${summary.profileId} has personnummer ${other}, the record ${f.personnummer}`;
+    }
+  }
+  if (f.birthDate !== undefined && summary.birthDates.size > 0 && !summary.birthDates.has(f.birthDate)) {
+    const dates = [...summary.birthDates].join(', ');
+    return `profile ${summary.profileId} has birth date ${dates}, the record ${f.birthDate}`;
+  }
+  return null;
+}
+
+interface Accumulated {
+  personnummers: Set<string>;
+  birthDates: Set<string>;
+}
+
+/** Why a profile cannot be merged into the ones already chosen. */
+function mergeConflict(chosen: Accumulated, summary: ProfileSummary | undefined): string | null {
+  if (summary === undefined) return null;
+  for (const p of summary.personnummers) {
+    if (chosen.personnummers.size > 0 && !chosen.personnummers.has(p)) {
+      return `merging would give one profile two personnummer (${[...chosen.personnummers][0]} and ${p})`;
+    }
+  }
+  const sharesNumber = [...summary.personnummers].some((p) => chosen.personnummers.has(p));
+  if (!sharesNumber && chosen.birthDates.size > 0 && summary.birthDates.size > 0) {
+    if (![...summary.birthDates].some((d) => chosen.birthDates.has(d))) {
+      return `merging would give one profile two birth dates (${[...chosen.birthDates][0]} and ${[...summary.birthDates][0]})`;
+    }
+  }
+  return null;
+}
+
+interface ProfileEvidence {
+  profileId: string;
+  best?: { recordKey: string; explanation: MatchExplanation; ruleIndex: number };
+  conflict?: string;
+}
+
+function better(
+  a: { explanation: MatchExplanation; ruleIndex: number },
+  b: ProfileEvidence['best'],
+): boolean {
+  if (b === undefined) return true;
+  if (a.ruleIndex !== b.ruleIndex) return a.ruleIndex < b.ruleIndex;
+  return a.explanation.score > b.explanation.score;
+}
+
+/**
+ * Decides where a record goes. A profile some rule matches is joined unless
+ * it conflicts with the record (a different personnummer or birth date, in any
+ * of its records) or with the other profiles the record would tie together;
+ * refused profiles go to `conflicts` for a human to review. Profiles that no
+ * rule matches (a family member sharing the phone) are not mentioned.
+ */
+export function placeRecord(
+  record: SourceRecord,
+  candidates: readonly Candidate[],
+  profiles: ReadonlyMap<string, ProfileSummary>,
+  rules: readonly MatchRule[],
+): Placement {
+  const evidence = new Map<string, ProfileEvidence>();
+  for (const c of candidates) {
+    let e = evidence.get(c.profileId);
+    if (e === undefined) {
+      e = { profileId: c.profileId };
+      evidence.set(c.profileId, e);
+    }
+    const conflict = conflictBetween(record, c.record);
+    if (conflict !== null) e.conflict ??= conflict;
+    const m = firstMatchingRule(record, c.record, rules);
+    if (m !== null && better(m, e.best)) e.best = { recordKey: c.recordKey, ...m };
+  }
+
+  const conflicts: PlacementConflict[] = [];
+  const matched: ProfileEvidence[] = [];
+  for (const e of evidence.values()) {
+    if (e.best === undefined) continue;
+    const reason = e.conflict ?? profileConflict(record, profiles.get(e.profileId));
+    if (reason === null) matched.push(e);
+    else conflicts.push({ profileId: e.profileId, reason });
+  }
+  if (matched.length === 0) return { kind: 'new', conflicts };
+
+  // Strongest evidence first, so a conflict between profiles refuses the weaker link.
+  matched.sort(
+    (x, y) =>
+      x.best!.ruleIndex - y.best!.ruleIndex ||
+      y.best!.explanation.score - x.best!.explanation.score ||
+      (x.profileId < y.profileId ? -1 : x.profileId > y.profileId ? 1 : 0),
+  );
+  const f = featuresOf(record);
+  const chosen: Accumulated = { personnummers: new Set(), birthDates: new Set() };
+  if (f.personnummer) chosen.personnummers.add(f.personnummer);
+  if (f.birthDate) chosen.birthDates.add(f.birthDate);
+  const accepted: ProfileEvidence[] = [];
+  for (const e of matched) {
+    const summary = profiles.get(e.profileId);
+    const reason = accepted.length === 0 ? null : mergeConflict(chosen, summary);
+    if (reason !== null) {
+      conflicts.push({ profileId: e.profileId, reason });
+      continue;
+    }
+    accepted.push(e);
+    for (const p of summary?.personnummers ?? []) chosen.personnummers.add(p);
+    for (const d of summary?.birthDates ?? []) chosen.birthDates.add(d);
+  }
+  if (accepted.length === 1) {
+    const { profileId, best } = accepted[0];
+    return { kind: 'join', profileId, via: best!.recordKey, explanation: best!.explanation, conflicts };
+  }
+  return {
+    kind: 'merge',
+    profileIds: accepted.map((e) => e.profileId),
+    via: accepted.map((e) => ({
+      profileId: e.profileId,
+      recordKey: e.best!.recordKey,
+      explanation: e.best!.explanation,
+    })),
+    conflicts,
+  };
+}
+
+export interface ClusterLink {
+  recordKey: string;
+  profileId: string;
+  via: string;
+  explanation: MatchExplanation;
+}
+
+export interface ClusterResult {
+  /** recordKey → profileId (the recordKey of the profile's first record). */
+  profileOf: Map<string, string>;
+  links: ClusterLink[];
+  /** Profiles absorbed into another because a record tied them together. */
+  merges: number;
+  /** Matches refused and reported for review. */
+  conflicts: number;
+}
+
+/**
+ * Records per blocking key kept as candidates. A key shared by hundreds of
+ * records (a clinic switchboard number, a care home's address and a common
+ * birth date) says little about identity and would make clustering quadratic;
+ * past the cap new records still compare against the first ones but are not
+ * added, and they are found through their other keys.
+ */
+export const MAX_CANDIDATES_PER_KEY = 50;
+
+/**
+ * Batch clustering in input order with an in-memory key index, placing each
+ * record with placeRecord exactly as incremental unification does.
+ */
+export function clusterRecords(
+  records: Iterable<{ recordKey: string; record: SourceRecord }>,
+  rules: readonly MatchRule[] = DEFAULT_RULES,
+): ClusterResult {
+  const keys: string[] = [];
+  const recs: SourceRecord[] = [];
+  // Union-find over record positions; a root is always its profile's first record.
+  const parent: number[] = [];
+  const personnummers: (string[] | undefined)[] = [];
+  const birthDates: (string[] | undefined)[] = [];
+  const index = new Map<string, number[]>();
+  const seenAt: number[] = [];
+  const links: ClusterLink[] = [];
+  let merges = 0;
+  let conflicts = 0;
+
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
+  const positionOf = new Map<string, number>();
+  const summaryOf = (root: number): ProfileSummary => ({
+    profileId: keys[root],
+    personnummers: new Set(personnummers[root]),
+    birthDates: new Set(birthDates[root]),
+  });
+  const addTo = (lists: (string[] | undefined)[], root: number, value: string | undefined): void => {
+    if (value === undefined) return;
+    const list = lists[root];
+    if (list === undefined) lists[root] = [value];
+    else if (!list.includes(value)) list.push(value);
+  };
+
+  for (const { recordKey, record } of records) {
+    const i = keys.length;
+    keys.push(recordKey);
+    recs.push(record);
+    parent.push(i);
+    personnummers.push(undefined);
+    birthDates.push(undefined);
+    seenAt.push(-1);
+    positionOf.set(recordKey, i);
+
+    const recordKeys = blockingKeys(record, rules);
+    const candidates: Candidate[] = [];
+    const profiles = new Map<string, ProfileSummary>();
+    for (const key of recordKeys) {
+      const list = index.get(key);
+      if (list === undefined) continue;
+      for (const j of list) {
+        if (seenAt[j] === i) continue;
+        seenAt[j] = i;
+        const root = find(j);
+        const profileId = keys[root];
+        if (!profiles.has(profileId)) profiles.set(profileId, summaryOf(root));
+        candidates.push({ recordKey: keys[j], record: recs[j], profileId });
+      }
+    }
+
+    const placement = candidates.length === 0 ? null : placeRecord(record, candidates, profiles, rules);
+    conflicts += placement?.conflicts.length ?? 0;
+    let root = i;
+    if (placement?.kind === 'join') {
+      root = positionOf.get(placement.profileId)!;
+      parent[i] = root;
+      links.push({
+        recordKey,
+        profileId: placement.profileId,
+        via: placement.via,
+        explanation: placement.explanation,
+      });
+    } else if (placement?.kind === 'merge') {
+      const roots = placement.profileIds.map((p) => positionOf.get(p)!);
+      root = Math.min(...roots);
+      for (const r of roots) {
+        if (r === root) continue;
+        parent[r] = root;
+        for (const p of personnummers[r] ?? []) addTo(personnummers, root, p);
+        for (const d of birthDates[r] ?? []) addTo(birthDates, root, d);
+        personnummers[r] = undefined;
+        birthDates[r] = undefined;
+        merges++;
+      }
+      parent[i] = root;
+      for (const v of placement.via) {
+        links.push({ recordKey, profileId: v.profileId, via: v.recordKey, explanation: v.explanation });
+      }
+    }
+    const f = featuresOf(record);
+    addTo(personnummers, root, f.personnummer);
+    addTo(birthDates, root, f.birthDate);
+
+    for (const key of recordKeys) {
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [i]);
+      else if (list.length < MAX_CANDIDATES_PER_KEY) list.push(i);
+    }
+  }
+
+  const profileOf = new Map<string, string>();
+  for (let i = 0; i < keys.length; i++) profileOf.set(keys[i], keys[find(i)]);
+  return { profileOf, links, merges, conflicts };
+}

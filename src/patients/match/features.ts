@@ -1,0 +1,67 @@
+/**
+ * What the rules and blocking keys read from a SourceRecord, derived once per
+ * record object: folding and preparing names dominates the cost of a
+ * comparison, and a record is compared many times while clustering.
+ */
+import { parsePersonnummer } from '../../generate/personnummer.ts';
+import type { SourceRecord } from '../model.ts';
+import { foldName, normalisePostalCode } from './normalise.ts';
+import { type PreparedFamily, type PreparedGiven, prepareFamily, prepareGiven } from './similarity.ts';
+
+export interface RecordFeatures {
+  /** Valid 12-digit personnummer; an invalid one is treated as absent. */
+  personnummer?: string;
+  /** The recorded birth date, else the one the personnummer encodes. */
+  birthDate?: string;
+  gender?: 'male' | 'female';
+  given: PreparedGiven;
+  family?: PreparedFamily;
+  /** The family name read as given names, for records with the two swapped. */
+  familyAsGiven: PreparedGiven;
+  identifiers: string[];
+  emails: string[];
+  phones: string[];
+  postalCodes: string[];
+  /** Folded, spaces removed. */
+  cities: string[];
+}
+
+const cache = new WeakMap<SourceRecord, RecordFeatures>();
+
+function unique(values: Iterable<string>): string[] {
+  return [...new Set(values)].filter((v) => v !== '');
+}
+
+export function featuresOf(r: SourceRecord): RecordFeatures {
+  const cached = cache.get(r);
+  if (cached) return cached;
+  const parsed = r.personnummer === undefined ? undefined : parsePersonnummer(r.personnummer);
+  const postalCodes: string[] = [];
+  const cities: string[] = [];
+  for (const address of r.addresses) {
+    const postal = address.postalCode === undefined ? undefined : normalisePostalCode(address.postalCode);
+    if (postal) postalCodes.push(postal);
+    if (address.city) cities.push(foldName(address.city).replaceAll(' ', ''));
+  }
+  const features: RecordFeatures = {
+    personnummer: parsed ? r.personnummer : undefined,
+    birthDate: r.birthDate ?? parsed?.birthDate,
+    gender: r.gender === 'male' || r.gender === 'female' ? r.gender : undefined,
+    given: prepareGiven(r.given),
+    family: prepareFamily(r.family),
+    familyAsGiven: prepareGiven(r.family === undefined ? [] : [r.family]),
+    identifiers: unique(r.identifiers.map((i) => `${i.system}|${i.value}`)),
+    emails: unique(r.emails.map((e) => e.trim().toLowerCase())),
+    phones: unique(r.phones.map((p) => p.trim())),
+    postalCodes: unique(postalCodes),
+    cities: unique(cities),
+  };
+  cache.set(r, features);
+  return features;
+}
+
+/** The first value both lists hold, or undefined. Lists are short: a nested loop beats building a Set. */
+export function firstShared(a: readonly string[], b: readonly string[]): string | undefined {
+  for (const x of a) if (b.includes(x)) return x;
+  return undefined;
+}

@@ -1,0 +1,189 @@
+import { type Kysely, type Migration, sql } from 'kysely';
+
+/**
+ * The patients module's tables. A source record is one person as one source
+ * knows them; unification links each record to one profile. Contact points
+ * and consent hang off the profile and keep their own history, so merging and
+ * splitting profiles moves them without losing verification or evidence.
+ */
+export const patientMigrations: Record<string, Migration> = {
+  '0400-patients': {
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE TABLE patient_source (
+          name text PRIMARY KEY,
+          kind text NOT NULL,
+          label text NOT NULL,
+          priority integer NOT NULL DEFAULT 0,
+          created_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`
+        CREATE TABLE patient_profile (
+          id uuid PRIMARY KEY,
+          status text NOT NULL DEFAULT 'active',
+          merged_into uuid,
+          golden jsonb NOT NULL,
+          personnummer text,
+          family_fold text,
+          birth_date text,
+          restricted boolean NOT NULL DEFAULT false,
+          restricted_reason text,
+          do_not_contact boolean NOT NULL DEFAULT false,
+          language text,
+          time_zone text NOT NULL DEFAULT 'Europe/Stockholm',
+          preferred_channel text,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          version integer NOT NULL DEFAULT 1
+        )`.execute(db);
+      await sql`CREATE INDEX patient_profile_pnr ON patient_profile (personnummer) WHERE personnummer IS NOT NULL`.execute(
+        db,
+      );
+      await sql`CREATE INDEX patient_profile_family ON patient_profile (family_fold text_pattern_ops)`.execute(
+        db,
+      );
+      await sql`
+        CREATE TABLE patient_record (
+          id uuid PRIMARY KEY,
+          source text NOT NULL REFERENCES patient_source(name),
+          external_id text NOT NULL,
+          data jsonb,
+          profile_id uuid,
+          suppressed boolean NOT NULL DEFAULT false,
+          deleted boolean NOT NULL DEFAULT false,
+          match jsonb,
+          received_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          UNIQUE (source, external_id)
+        )`.execute(db);
+      await sql`CREATE INDEX patient_record_profile ON patient_record (profile_id)`.execute(db);
+      // Blocking keys: a new record meets only the records that share a key with it.
+      await sql`
+        CREATE TABLE patient_match_key (
+          key text NOT NULL,
+          record_id uuid NOT NULL,
+          PRIMARY KEY (key, record_id)
+        )`.execute(db);
+      await sql`CREATE INDEX patient_match_key_record ON patient_match_key (record_id)`.execute(db);
+      // Pairs a person split apart: unification never joins them again on its own.
+      await sql`
+        CREATE TABLE patient_no_match (
+          record_a uuid NOT NULL,
+          record_b uuid NOT NULL,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (record_a, record_b)
+        )`.execute(db);
+      await sql`
+        CREATE TABLE patient_history (
+          seq bigserial PRIMARY KEY,
+          at timestamptz NOT NULL,
+          kind text NOT NULL,
+          profile_id uuid NOT NULL,
+          other_profiles uuid[] NOT NULL DEFAULT '{}',
+          record_ids uuid[] NOT NULL DEFAULT '{}',
+          actor text NOT NULL,
+          reason text,
+          detail jsonb
+        )`.execute(db);
+      await sql`CREATE INDEX patient_history_profile ON patient_history (profile_id, seq)`.execute(db);
+      await sql`CREATE INDEX patient_history_others ON patient_history USING gin (other_profiles)`.execute(
+        db,
+      );
+      // Records that matched a profile but could not join it (two personnummer…): a human decides.
+      await sql`
+        CREATE TABLE patient_match_conflict (
+          id uuid PRIMARY KEY,
+          record_id uuid NOT NULL,
+          profile_id uuid NOT NULL,
+          reason text NOT NULL,
+          at timestamptz NOT NULL,
+          resolved_at timestamptz,
+          resolved_by text,
+          UNIQUE (record_id, profile_id)
+        )`.execute(db);
+      await sql`
+        CREATE TABLE patient_contact_point (
+          id uuid PRIMARY KEY,
+          profile_id uuid NOT NULL,
+          kind text NOT NULL,
+          value text NOT NULL,
+          display text NOT NULL,
+          mobile boolean,
+          sources text[] NOT NULL DEFAULT '{}',
+          verified_at timestamptz,
+          verified_own boolean NOT NULL DEFAULT false,
+          status text NOT NULL DEFAULT 'active',
+          failures jsonb NOT NULL DEFAULT '[]',
+          preferred boolean NOT NULL DEFAULT false,
+          push jsonb,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          UNIQUE (profile_id, kind, value)
+        )`.execute(db);
+      await sql`CREATE INDEX patient_contact_point_value ON patient_contact_point (kind, value)`.execute(db);
+      // Append-only: the current state is folded from the history (consent/state.ts).
+      await sql`
+        CREATE TABLE patient_consent (
+          id uuid PRIMARY KEY,
+          seq bigserial NOT NULL,
+          profile_id uuid NOT NULL,
+          channel text,
+          contact_value text,
+          purpose text NOT NULL,
+          topic text,
+          state text NOT NULL,
+          objection boolean NOT NULL DEFAULT false,
+          source text NOT NULL,
+          actor text NOT NULL,
+          evidence jsonb NOT NULL,
+          at timestamptz NOT NULL,
+          recorded_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`CREATE INDEX patient_consent_profile ON patient_consent (profile_id, seq)`.execute(db);
+      await sql`
+        CREATE TABLE patient_opt_in (
+          token_hash text PRIMARY KEY,
+          profile_id uuid NOT NULL,
+          email text NOT NULL,
+          purpose text NOT NULL,
+          topic text,
+          pending_consent uuid NOT NULL,
+          created_at timestamptz NOT NULL,
+          expires_at timestamptz NOT NULL,
+          confirmed_at timestamptz
+        )`.execute(db);
+      // Keyed hashes of an erased person's identifiers, never the identifiers themselves.
+      await sql`
+        CREATE TABLE patient_suppression (
+          hash text PRIMARY KEY,
+          kind text NOT NULL,
+          reason text NOT NULL,
+          created_at timestamptz NOT NULL
+        )`.execute(db);
+      await sql`
+        CREATE TABLE patient_setting (
+          key text PRIMARY KEY,
+          value jsonb NOT NULL,
+          updated_at timestamptz NOT NULL,
+          updated_by text NOT NULL
+        )`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      for (const t of [
+        'patient_setting',
+        'patient_suppression',
+        'patient_opt_in',
+        'patient_consent',
+        'patient_contact_point',
+        'patient_match_conflict',
+        'patient_history',
+        'patient_no_match',
+        'patient_match_key',
+        'patient_record',
+        'patient_profile',
+        'patient_source',
+      ])
+        await sql.raw(`DROP TABLE ${t}`).execute(db);
+    },
+  },
+};

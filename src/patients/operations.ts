@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { inTransaction, type SqlClient } from '../db/client.ts';
+import { profileIdFor } from './ids.ts';
+import { conflictBetween } from './match/rules.ts';
+import type { SourceRecord } from './model.ts';
+import { addSuppression, suppressionKeys } from './suppression.ts';
+import { addHistory, mergeInto } from './unify/merge.ts';
+import { recomputeProfiles } from './unify/recompute.ts';
+
+/** A request a person cannot fix by retrying: names what is wrong and what to do. */
+export class ProfileError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+interface Actor {
+  actor: string;
+  now: Date;
+}
+
+async function activeProfile(c: SqlClient, id: string): Promise<{ id: string; created_at: Date }> {
+  const { rows } = await c.query<{
+    id: string;
+    status: string;
+    merged_into: string | null;
+    created_at: Date;
+  }>('SELECT id, status, merged_into, created_at FROM patient_profile WHERE id = $1 FOR UPDATE', [id]);
+  const p = rows[0];
+  if (!p) throw new ProfileError(404, `profile ${id} does not exist`);
+  if (p.status === 'merged')
+    throw new ProfileError(
+      409,
+      `profile ${id} was merged into ${p.merged_into}; act on that profile instead`,
+    );
+  if (p.status === 'erased') throw new ProfileError(410, `profile ${id} was erased`);
+  return p;
+}
+
+async function recordsOf(
+  c: SqlClient,
+  profileId: string,
+): Promise<Array<{ id: string; data: SourceRecord }>> {
+  return (
+    await c.query<{ id: string; data: SourceRecord }>(
+      'SELECT id, data FROM patient_record WHERE profile_id = $1 AND NOT deleted AND data IS NOT NULL ORDER BY received_at, id',
+      [profileId],
+    )
+  ).rows;
+}
+
+/**
+ * Unmerge: moves the named records out into a profile of their own and
+ * remembers that they are not the same person as the records left behind, so
+ * automatic unification never joins them again. If those records were a
+ * profile of their own before a merge, that profile (and its id) comes back.
+ * Consents stay with the original profile: who gave them is exactly what the
+ * person splitting must check, so the response says so.
+ */
+export async function splitProfile(
+  c: SqlClient,
+  profileId: string,
+  recordIds: readonly string[],
+  reason: string,
+  a: Actor,
+): Promise<{ profileId: string; newProfileId: string }> {
+  await activeProfile(c, profileId);
+  const all = await recordsOf(c, profileId);
+  const moving = new Set(recordIds);
+  const unknown = recordIds.filter((r) => !all.some((x) => x.id === r));
+  if (unknown.length > 0)
+    throw new ProfileError(
+      422,
+      `recordIds: ${unknown.join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a record of profile ${profileId}; list its records with GET /api/profiles/${profileId}`,
+    );
+  if (moving.size === 0 || moving.size >= all.length)
+    throw new ProfileError(
+      422,
+      'recordIds: name at least one record to move out and leave at least one behind',
+    );
+  // A moved record that founded a profile before it was merged names that profile.
+  const { rows: previous } = await c.query<{ id: string }>(
+    `SELECT id FROM patient_profile WHERE id = ANY($2::uuid[]) AND status = 'merged' AND merged_into = $1 ORDER BY id LIMIT 1`,
+    [profileId, [...moving].map(profileIdFor)],
+  );
+  const newId = previous[0]?.id ?? randomUUID();
+  if (previous[0])
+    await c.query(
+      `UPDATE patient_profile SET status = 'active', merged_into = NULL, updated_at = $2 WHERE id = $1`,
+      [newId, a.now],
+    );
+  else
+    await c.query(
+      `INSERT INTO patient_profile (id, golden, created_at, updated_at) VALUES ($1, '{}'::jsonb, $2, $2)`,
+      [newId, a.now],
+    );
+  await c.query('UPDATE patient_record SET profile_id = $1, match = NULL WHERE id = ANY($2::uuid[])', [
+    newId,
+    [...moving],
+  ]);
+  const stay = all.filter((r) => !moving.has(r.id)).map((r) => r.id);
+  const pairs = [...moving].flatMap((m) => stay.map((s) => (m < s ? [m, s] : [s, m])));
+  await c.query(
+    `INSERT INTO patient_no_match (record_a, record_b, created_at)
+     SELECT a, b, $3 FROM unnest($1::uuid[], $2::uuid[]) AS x(a, b) ON CONFLICT DO NOTHING`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1]), a.now],
+  );
+  // Verification and failure history travel with the point to the profile that still has it.
+  await c.query(
+    `INSERT INTO patient_contact_point (id, profile_id, kind, value, display, mobile, sources, verified_at, verified_own, status, failures, preferred, push, created_at, updated_at)
+     SELECT gen_random_uuid(), $2, kind, value, display, mobile, sources, verified_at, false, status, failures, false, push, created_at, $3
+     FROM patient_contact_point WHERE profile_id = $1 AND NOT ('manual' = ANY(sources))
+     ON CONFLICT DO NOTHING`,
+    [profileId, newId, a.now],
+  );
+  await recomputeProfiles(c, [profileId, newId], a.now);
+  await addHistory(c, profileId, [newId], { ...a, kind: 'split', reason, recordIds: [...moving] });
+  await addHistory(c, newId, [profileId], { ...a, kind: 'split', reason, recordIds: [...moving] });
+  return { profileId, newProfileId: newId };
+}
+
+/** A person's decision that profiles are one patient; refused when their records name two personnummer. */
+export async function mergeProfiles(
+  c: SqlClient,
+  profileIds: readonly string[],
+  reason: string,
+  a: Actor,
+): Promise<{ profileId: string; merged: string[] }> {
+  const ids = [...new Set(profileIds)];
+  if (ids.length < 2)
+    throw new ProfileError(422, 'profileIds: name at least two different profiles to merge');
+  const profiles = [];
+  for (const id of ids) profiles.push(await activeProfile(c, id));
+  const records = (await Promise.all(ids.map((id) => recordsOf(c, id)))).map((rs, i) => ({ id: ids[i], rs }));
+  for (let i = 0; i < records.length; i++)
+    for (let j = i + 1; j < records.length; j++)
+      for (const x of records[i].rs)
+        for (const y of records[j].rs) {
+          const why = conflictBetween(x.data, y.data);
+          if (why)
+            throw new ProfileError(
+              409,
+              `profiles ${records[i].id} and ${records[j].id} cannot be one person: ${why}; correct the source record first`,
+            );
+        }
+  profiles.sort(
+    (x, y) => new Date(x.created_at).getTime() - new Date(y.created_at).getTime() || (x.id < y.id ? -1 : 1),
+  );
+  const [survivor, ...losers] = profiles.map((p) => p.id);
+  const all = records.flatMap((r) => r.rs.map((x) => x.id));
+  await c.query(
+    'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) AND record_b = ANY($1::uuid[])',
+    [all],
+  );
+  await mergeInto(c, survivor, losers, { ...a, kind: 'manual-merge', reason, recordIds: [] });
+  await recomputeProfiles(c, [survivor], a.now);
+  return { profileId: survivor, merged: losers };
+}
+
+/**
+ * GDPR art. 17. Outreach data goes: contact-list records, contact points,
+ * consents, opt-ins and the golden record. What stays: the EHR's own Patient
+ * (the medical record must be kept, Patientdatalagen 3 kap. 17 §) as a bare
+ * suppressed key, the audit trail, and keyed hashes of the identifiers so a
+ * re-import cannot bring the person back to outreach.
+ */
+export async function eraseProfile(
+  c: SqlClient,
+  profileId: string,
+  reason: string,
+  secret: Buffer,
+  a: Actor,
+): Promise<{ records: number; suppressionKeys: number }> {
+  await activeProfile(c, profileId);
+  const q = inTransaction(c);
+  const records = await recordsOf(c, profileId);
+  const keys = records.flatMap((r) => suppressionKeys(secret, r.data));
+  await addSuppression(q, keys, 'erased', a.now);
+  const ids = records.map((r) => r.id);
+  await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [ids]);
+  await q.query(
+    `UPDATE patient_record SET data = NULL, match = NULL, profile_id = NULL, suppressed = true, updated_at = $2
+     WHERE profile_id = $1 AND source IN (SELECT name FROM patient_source WHERE kind = 'fhir')`,
+    [profileId, a.now],
+  );
+  await q.query('DELETE FROM patient_record WHERE profile_id = $1', [profileId]);
+  await q.query('DELETE FROM patient_contact_point WHERE profile_id = $1', [profileId]);
+  await q.query('DELETE FROM patient_consent WHERE profile_id = $1', [profileId]);
+  await q.query('DELETE FROM patient_opt_in WHERE profile_id = $1', [profileId]);
+  await q.query('DELETE FROM patient_match_conflict WHERE profile_id = $1', [profileId]);
+  await q.query(
+    `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
+       birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2, version = version + 1
+     WHERE id = $1`,
+    [profileId, a.now],
+  );
+  await addHistory(c, profileId, [], { ...a, kind: 'erase', reason, recordIds: [] });
+  return { records: ids.length, suppressionKeys: new Set(keys.map((k) => k.hash)).size };
+}
+
+/** GDPR art. 18: kept, not used. canContact refuses every purpose while restricted. */
+export async function restrictProfile(
+  c: SqlClient,
+  profileId: string,
+  restricted: boolean,
+  reason: string,
+  a: Actor,
+): Promise<void> {
+  await activeProfile(c, profileId);
+  await c.query(
+    'UPDATE patient_profile SET restricted = $2, restricted_reason = $3, updated_at = $4, version = version + 1 WHERE id = $1',
+    [profileId, restricted, restricted ? reason : null, a.now],
+  );
+  await addHistory(c, profileId, [], { ...a, kind: restricted ? 'restrict' : 'unrestrict', reason });
+}
+
+export interface Preferences {
+  language?: string | null;
+  preferredChannel?: 'email' | 'sms' | 'letter' | 'push' | null;
+  timeZone?: string;
+  doNotContact?: boolean;
+}
+
+export async function setPreferences(
+  c: SqlClient,
+  profileId: string,
+  p: Preferences,
+  a: Actor,
+): Promise<void> {
+  await activeProfile(c, profileId);
+  if (p.timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: p.timeZone });
+    } catch {
+      throw new ProfileError(
+        422,
+        `timeZone: '${p.timeZone}' is not an IANA time zone; use e.g. Europe/Stockholm`,
+      );
+    }
+  }
+  await c.query(
+    `UPDATE patient_profile SET
+       language = CASE WHEN $2 THEN $3 ELSE language END,
+       preferred_channel = CASE WHEN $4 THEN $5 ELSE preferred_channel END,
+       time_zone = coalesce($6, time_zone),
+       do_not_contact = coalesce($7, do_not_contact),
+       updated_at = $8, version = version + 1
+     WHERE id = $1`,
+    [
+      profileId,
+      p.language !== undefined,
+      p.language ?? null,
+      p.preferredChannel !== undefined,
+      p.preferredChannel ?? null,
+      p.timeZone ?? null,
+      p.doNotContact ?? null,
+      a.now,
+    ],
+  );
+}

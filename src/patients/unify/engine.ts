@@ -1,0 +1,427 @@
+import { randomUUID } from 'node:crypto';
+import { inTransaction, type SqlClient } from '../../db/client.ts';
+import { profileIdFor, recordIdFor } from '../ids.ts';
+import { type Candidate, type Placement, type ProfileSummary, placeRecord } from '../match/cluster.ts';
+import { blockingKeys } from '../match/keys.ts';
+import type { MatchExplanation, MatchRule } from '../match/rules.ts';
+import type { SourceRecord } from '../model.ts';
+import { suppressedHashes, suppressionKeys } from '../suppression.ts';
+import { mergeInto } from './merge.ts';
+import { recomputeProfiles } from './recompute.ts';
+
+/** A key shared by more records than this (a clinic's switchboard number) adds no evidence worth the work. */
+const CANDIDATES_PER_KEY = 50;
+
+export interface UnifyContext {
+  rules: readonly MatchRule[];
+  secret: Buffer;
+  /** Who is unifying: "sync" for the change feed, a user for an import. */
+  actor: string;
+  now: Date;
+}
+
+export interface UnifyStats {
+  received: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Records of erased people, kept out of outreach. */
+  suppressed: number;
+  profilesCreated: number;
+  joined: number;
+  /** Profiles folded into another because a record tied them together. */
+  merged: number;
+  /** Matches refused (two personnummer…) and queued for a person to decide. */
+  conflicts: number;
+}
+
+export const emptyStats = (): UnifyStats => ({
+  received: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  suppressed: 0,
+  profilesCreated: 0,
+  joined: 0,
+  merged: 0,
+  conflicts: 0,
+});
+
+export function addStats(a: UnifyStats, b: UnifyStats): UnifyStats {
+  const out = { ...a };
+  for (const k of Object.keys(b) as Array<keyof UnifyStats>) out[k] += b[k];
+  return out;
+}
+
+interface ExistingRow {
+  id: string;
+  data: SourceRecord | null;
+  profile_id: string | null;
+  suppressed: boolean;
+  deleted: boolean;
+}
+
+interface CandidateRow {
+  key: string;
+  id: string;
+  data: SourceRecord;
+  profile_id: string;
+}
+
+interface Pending {
+  id: string;
+  record: SourceRecord;
+  keys: string[];
+  oldProfile: string | null;
+  profileId: string;
+  match: { rule: string; via: string; explanation: MatchExplanation } | null;
+}
+
+/** Same facts, whatever the key order or the updatedAt stamp: an unchanged re-import must be a no-op. */
+function sameData(a: SourceRecord | null, b: SourceRecord): boolean {
+  if (!a) return false;
+  const strip = ({ updatedAt: _, ...rest }: SourceRecord) => rest;
+  return stableJson(strip(a)) === stableJson(strip(b));
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/**
+ * Unifies one batch of source records inside the caller's transaction: each
+ * record is stored, compared with the records that share a blocking key, and
+ * joined to a profile, founds one, or ties two profiles together. The
+ * decision is the pure `placeRecord`; this function only gathers candidates
+ * and writes the outcome. Records of the batch see each other, in order.
+ */
+export async function unifyRecords(
+  c: SqlClient,
+  inputs: readonly SourceRecord[],
+  ctx: UnifyContext,
+): Promise<UnifyStats> {
+  const stats = emptyStats();
+  stats.received = inputs.length;
+  const q = inTransaction(c);
+  const byId = new Map<string, SourceRecord>();
+  for (const r of inputs) byId.set(recordIdFor(r.source, r.externalId), r);
+  const ids = [...byId.keys()];
+  if (ids.length === 0) return stats;
+
+  const existing = new Map(
+    (
+      await q.query<ExistingRow>(
+        'SELECT id, data, profile_id, suppressed, deleted FROM patient_record WHERE id = ANY($1::uuid[])',
+        [ids],
+      )
+    ).map((r) => [r.id, r]),
+  );
+  const keysOf = new Map(ids.map((id) => [id, suppressionKeys(ctx.secret, byId.get(id)!)]));
+  const hit = await suppressedHashes(
+    q,
+    [...keysOf.values()].flatMap((ks) => ks.map((k) => k.hash)),
+  );
+
+  const dirty = new Set<string>();
+  const pending: Pending[] = [];
+  const suppressed: Array<{ id: string; record: SourceRecord }> = [];
+  for (const [id, record] of byId) {
+    const old = existing.get(id);
+    if (old && !old.deleted && !old.suppressed && old.profile_id && sameData(old.data, record)) {
+      stats.unchanged++;
+      continue;
+    }
+    if (old?.profile_id) dirty.add(old.profile_id);
+    if (keysOf.get(id)!.some((k) => hit.has(k.hash))) {
+      suppressed.push({ id, record });
+      stats.suppressed++;
+      continue;
+    }
+    if (old) stats.updated++;
+    else stats.created++;
+    pending.push({
+      id,
+      record,
+      keys: blockingKeys(record, ctx.rules),
+      oldProfile: old?.profile_id ?? null,
+      profileId: '',
+      match: null,
+    });
+  }
+  const moving = [...pending.map((p) => p.id), ...suppressed.map((s) => s.id)];
+  if (moving.length > 0)
+    await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [moving]);
+  if (suppressed.length > 0) await writeSuppressed(q, suppressed, ctx.now);
+  if (pending.length === 0) {
+    await recomputeProfiles(c, [...dirty], ctx.now);
+    return stats;
+  }
+
+  // Candidates: stored records sharing a key, minus those being placed again now.
+  const allKeys = [...new Set(pending.flatMap((p) => p.keys))];
+  const index = new Map<string, Candidate[]>();
+  for (const row of await q.query<CandidateRow>(
+    `SELECT k.key, r.id, r.data, r.profile_id FROM patient_match_key k JOIN patient_record r ON r.id = k.record_id
+     WHERE k.key = ANY($1::text[]) AND r.profile_id IS NOT NULL AND NOT (r.id = ANY($2::uuid[]))`,
+    [allKeys, moving],
+  )) {
+    const list = index.get(row.key) ?? [];
+    if (list.length < CANDIDATES_PER_KEY)
+      list.push({ recordKey: row.id, record: row.data, profileId: row.profile_id });
+    index.set(row.key, list);
+  }
+  const candidateProfiles = [...new Set([...index.values()].flat().map((x) => x.profileId))];
+  const summaries = await loadSummaries(q, candidateProfiles, moving);
+  const noMatch = await loadNoMatch(
+    q,
+    pending.map((p) => p.id),
+  );
+
+  // Profiles folded during this batch point at their survivor.
+  const alias = new Map<string, string>();
+  const find = (p: string): string => {
+    let x = p;
+    while (alias.has(x)) x = alias.get(x)!;
+    return x;
+  };
+  const created = new Map<string, number>();
+  const founding = new Map<string, string>();
+  const conflicts: Array<{ record: string; profile: string; reason: string }> = [];
+  const merges: Array<{ survivor: string; losers: string[]; via: string; placement: Placement }> = [];
+
+  for (const p of pending) {
+    const seen = new Set<string>();
+    const cands: Candidate[] = [];
+    for (const k of p.keys)
+      for (const cand of index.get(k) ?? []) {
+        if (seen.has(cand.recordKey) || cand.recordKey === p.id) continue;
+        seen.add(cand.recordKey);
+        if (noMatch.has(pairKey(p.id, cand.recordKey))) continue;
+        cands.push({ ...cand, profileId: find(cand.profileId) });
+      }
+    const placement = placeRecord(p.record, cands, summaryView(summaries, find), ctx.rules);
+    for (const cf of placement.conflicts)
+      conflicts.push({ record: p.id, profile: find(cf.profileId), reason: cf.reason });
+    switch (placement.kind) {
+      case 'new': {
+        const pid = profileIdFor(p.id);
+        p.profileId = pid;
+        founding.set(pid, p.id);
+        created.set(pid, ctx.now.getTime() + created.size);
+        summaries.set(pid, { profileId: pid, personnummers: new Set(), birthDates: new Set(), createdAt: 0 });
+        break;
+      }
+      case 'join':
+        p.profileId = find(placement.profileId);
+        p.match = {
+          rule: placement.explanation.rule,
+          via: placement.via,
+          explanation: placement.explanation,
+        };
+        stats.joined++;
+        break;
+      case 'merge': {
+        const ids = [...new Set(placement.profileIds.map(find))];
+        const order = (x: string) => summaries.get(x)?.createdAt ?? created.get(x) ?? Number.MAX_SAFE_INTEGER;
+        ids.sort((a, b) => order(a) - order(b) || (a < b ? -1 : 1));
+        const [survivor, ...losers] = ids;
+        for (const l of losers) {
+          alias.set(l, survivor);
+          const from = summaries.get(l);
+          const into = summaries.get(survivor);
+          if (from && into) {
+            for (const v of from.personnummers) into.personnummers.add(v);
+            for (const v of from.birthDates) into.birthDates.add(v);
+          }
+        }
+        p.profileId = survivor;
+        const first = placement.via[0];
+        p.match = { rule: first.explanation.rule, via: first.recordKey, explanation: first.explanation };
+        merges.push({ survivor, losers, via: p.id, placement });
+        stats.merged += losers.length;
+        break;
+      }
+      default: {
+        const never: never = placement;
+        throw new Error(`unknown placement ${JSON.stringify(never)}`);
+      }
+    }
+    const s = summaries.get(p.profileId);
+    if (s) {
+      if (p.record.personnummer) s.personnummers.add(p.record.personnummer);
+      if (p.record.birthDate) s.birthDates.add(p.record.birthDate);
+    }
+    for (const k of p.keys) {
+      const list = index.get(k) ?? [];
+      if (list.length < CANDIDATES_PER_KEY)
+        list.push({ recordKey: p.id, record: p.record, profileId: p.profileId });
+      index.set(k, list);
+    }
+  }
+
+  // A founding id can already exist: the profile this record founded long ago
+  // (reuse it) or an erased one (never reuse: erasure is final).
+  const newIds = [...created.keys()].filter((id) => !alias.has(id));
+  const taken = await q.query<{ id: string; status: string; others: number }>(
+    `SELECT p.id, p.status, (SELECT count(*) FROM patient_record r WHERE r.profile_id = p.id AND NOT (r.id = ANY($2::uuid[])))::int AS others
+     FROM patient_profile p WHERE p.id = ANY($1::uuid[])`,
+    [[...created.keys()], moving],
+  );
+  const rename = new Map<string, string>();
+  for (const t of taken)
+    if (t.status === 'erased' || (t.status === 'active' && t.others > 0)) rename.set(t.id, randomUUID());
+  const existingIds = new Set(taken.filter((t) => !rename.has(t.id)).map((t) => t.id));
+  const finalId = (p: string) => {
+    const f = find(p);
+    return rename.get(f) ?? f;
+  };
+  const toCreate = newIds.map((id) => rename.get(id) ?? id).filter((id) => !existingIds.has(id));
+  stats.profilesCreated = newIds.length;
+  if (toCreate.length > 0)
+    await q.query(
+      `INSERT INTO patient_profile (id, golden, created_at, updated_at)
+       SELECT id, '{}'::jsonb, $2, $2 FROM unnest($1::uuid[]) AS id`,
+      [toCreate, ctx.now],
+    );
+  const revive = newIds.filter((id) => existingIds.has(id));
+  if (revive.length > 0)
+    await q.query(
+      `UPDATE patient_profile SET status = 'active', merged_into = NULL, updated_at = $2 WHERE id = ANY($1::uuid[])`,
+      [revive, ctx.now],
+    );
+
+  await q.query(
+    `INSERT INTO patient_record (id, source, external_id, data, profile_id, match, received_at, updated_at)
+     SELECT x.id, x.source, x.external_id, x.data, x.profile_id, x.match, $2, $2
+     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, source text, external_id text, data jsonb, profile_id uuid, match jsonb)
+     ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, profile_id = EXCLUDED.profile_id, match = EXCLUDED.match,
+       suppressed = false, deleted = false, updated_at = EXCLUDED.updated_at`,
+    [
+      JSON.stringify(
+        pending.map((p) => ({
+          id: p.id,
+          source: p.record.source,
+          external_id: p.record.externalId,
+          data: p.record,
+          profile_id: finalId(p.profileId),
+          match: p.match,
+        })),
+      ),
+      ctx.now,
+    ],
+  );
+  const keyRows = pending.flatMap((p) => p.keys.map((k) => [k, p.id] as const));
+  await q.query(
+    `INSERT INTO patient_match_key (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING`,
+    [keyRows.map((k) => k[0]), keyRows.map((k) => k[1])],
+  );
+
+  for (const m of merges) {
+    const survivor = finalId(m.survivor);
+    const losers = m.losers.map((l) => rename.get(l) ?? l).filter((l) => l !== survivor);
+    await mergeInto(c, survivor, losers, {
+      actor: ctx.actor,
+      now: ctx.now,
+      kind: 'merge',
+      reason: 'a record matched both profiles',
+      recordIds: [m.via],
+      detail: m.placement.kind === 'merge' ? { via: m.placement.via } : undefined,
+    });
+  }
+  if (conflicts.length > 0)
+    await q.query(
+      `INSERT INTO patient_match_conflict (id, record_id, profile_id, reason, at)
+       SELECT gen_random_uuid(), r, p, why, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(r, p, why)
+       ON CONFLICT (record_id, profile_id) DO NOTHING`,
+      [
+        conflicts.map((x) => x.record),
+        conflicts.map((x) => finalId(x.profile)),
+        conflicts.map((x) => x.reason),
+        ctx.now,
+      ],
+    );
+  stats.conflicts = conflicts.length;
+
+  for (const p of pending) dirty.add(finalId(p.profileId));
+  for (const d of [...dirty]) dirty.add(finalId(d));
+  await recomputeProfiles(c, [...dirty], ctx.now);
+  return stats;
+}
+
+async function writeSuppressed(
+  q: ReturnType<typeof inTransaction>,
+  rows: Array<{ id: string; record: SourceRecord }>,
+  now: Date,
+): Promise<void> {
+  // Only the key stays: nothing about an erased person is stored again.
+  await q.query(
+    `INSERT INTO patient_record (id, source, external_id, data, profile_id, suppressed, received_at, updated_at)
+     SELECT id, source, ext, NULL, NULL, true, $4, $4 FROM unnest($1::uuid[], $2::text[], $3::text[]) AS x(id, source, ext)
+     ON CONFLICT (id) DO UPDATE SET data = NULL, profile_id = NULL, match = NULL, suppressed = true, updated_at = $4`,
+    [rows.map((r) => r.id), rows.map((r) => r.record.source), rows.map((r) => r.record.externalId), now],
+  );
+}
+
+type Summary = ProfileSummary & { personnummers: Set<string>; birthDates: Set<string>; createdAt: number };
+
+async function loadSummaries(
+  q: ReturnType<typeof inTransaction>,
+  profileIds: readonly string[],
+  exclude: readonly string[],
+): Promise<Map<string, Summary>> {
+  const out = new Map<string, Summary>();
+  if (profileIds.length === 0) return out;
+  const rows = await q.query<{
+    id: string;
+    created_at: Date | string;
+    pnrs: string[] | null;
+    births: string[] | null;
+  }>(
+    `SELECT p.id, p.created_at,
+       array_remove(array_agg(DISTINCT r.data->>'personnummer'), NULL) AS pnrs,
+       array_remove(array_agg(DISTINCT r.data->>'birthDate'), NULL) AS births
+     FROM patient_profile p LEFT JOIN patient_record r
+       ON r.profile_id = p.id AND NOT r.deleted AND r.data IS NOT NULL AND NOT (r.id = ANY($2::uuid[]))
+     WHERE p.id = ANY($1::uuid[]) GROUP BY p.id, p.created_at`,
+    [profileIds, exclude],
+  );
+  for (const r of rows)
+    out.set(r.id, {
+      profileId: r.id,
+      personnummers: new Set(r.pnrs ?? []),
+      birthDates: new Set(r.births ?? []),
+      createdAt: new Date(r.created_at).getTime(),
+    });
+  return out;
+}
+
+/** The summaries as placeRecord sees them: a folded profile answers with its survivor's summary. */
+function summaryView(
+  summaries: Map<string, Summary>,
+  find: (p: string) => string,
+): ReadonlyMap<string, ProfileSummary> {
+  return {
+    get: (id: string) => summaries.get(find(id)),
+    has: (id: string) => summaries.has(find(id)),
+  } as ReadonlyMap<string, ProfileSummary>;
+}
+
+const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+async function loadNoMatch(
+  q: ReturnType<typeof inTransaction>,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const rows = await q.query<{ record_a: string; record_b: string }>(
+    `SELECT record_a, record_b FROM patient_no_match WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])`,
+    [ids],
+  );
+  return new Set(rows.map((r) => pairKey(r.record_a, r.record_b)));
+}

@@ -1,0 +1,113 @@
+import { inTransaction, type SqlClient } from '../../db/client.ts';
+
+export interface HistoryEntry {
+  actor: string;
+  now: Date;
+  kind: 'merge' | 'split' | 'erase' | 'restrict' | 'unrestrict' | 'manual-merge';
+  reason?: string;
+  recordIds?: readonly string[];
+  detail?: unknown;
+}
+
+export async function addHistory(
+  c: SqlClient,
+  profileId: string,
+  others: readonly string[],
+  e: HistoryEntry,
+): Promise<void> {
+  await c.query(
+    `INSERT INTO patient_history (at, kind, profile_id, other_profiles, record_ids, actor, reason, detail)
+     VALUES ($1, $2, $3, $4::uuid[], $5::uuid[], $6, $7, $8)`,
+    [
+      e.now,
+      e.kind,
+      profileId,
+      others,
+      e.recordIds ?? [],
+      e.actor,
+      e.reason ?? null,
+      e.detail === undefined ? null : JSON.stringify(e.detail),
+    ],
+  );
+}
+
+/**
+ * Folds `losers` into `survivor`: their records, contact points (keeping
+ * verification and failure history), consents and pending opt-ins move; the
+ * losers stay as 'merged' rows pointing at the survivor, so old links and
+ * bookmarks resolve.
+ */
+export async function mergeInto(
+  c: SqlClient,
+  survivor: string,
+  losers: readonly string[],
+  e: HistoryEntry,
+): Promise<void> {
+  if (losers.length === 0) return;
+  const q = inTransaction(c);
+  await q.query('UPDATE patient_record SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
+    survivor,
+    losers,
+  ]);
+  // A point both profiles hold: the survivor's row keeps the union of what we know.
+  await q.query(
+    `UPDATE patient_contact_point s SET
+       verified_at = coalesce(s.verified_at, l.verified_at),
+       verified_own = s.verified_own OR l.verified_own,
+       failures = s.failures || l.failures,
+       sources = ARRAY(SELECT DISTINCT unnest(s.sources || l.sources)),
+       status = CASE WHEN s.status = 'active' OR l.status = 'active' THEN 'active' ELSE s.status END
+     FROM patient_contact_point l
+     WHERE s.profile_id = $1 AND l.profile_id = ANY($2::uuid[]) AND l.kind = s.kind AND l.value = s.value`,
+    [survivor, losers],
+  );
+  await q.query(
+    `DELETE FROM patient_contact_point l USING patient_contact_point s
+     WHERE l.profile_id = ANY($2::uuid[]) AND s.profile_id = $1 AND l.kind = s.kind AND l.value = s.value`,
+    [survivor, losers],
+  );
+  // Two losers may hold the same point: keep one of them.
+  await q.query(
+    `DELETE FROM patient_contact_point a USING patient_contact_point b
+     WHERE a.profile_id = ANY($1::uuid[]) AND b.profile_id = ANY($1::uuid[]) AND a.kind = b.kind AND a.value = b.value
+       AND a.id > b.id`,
+    [losers],
+  );
+  await q.query('UPDATE patient_contact_point SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
+    survivor,
+    losers,
+  ]);
+  await q.query('UPDATE patient_consent SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
+    survivor,
+    losers,
+  ]);
+  await q.query('UPDATE patient_opt_in SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
+    survivor,
+    losers,
+  ]);
+  await q.query(
+    `DELETE FROM patient_match_conflict WHERE profile_id = ANY($2::uuid[])
+       AND record_id IN (SELECT record_id FROM patient_match_conflict WHERE profile_id = $1)`,
+    [survivor, losers],
+  );
+  await q.query('UPDATE patient_match_conflict SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
+    survivor,
+    losers,
+  ]);
+  // Preferences set by a person survive: do-not-contact and restriction are never lost in a merge.
+  await q.query(
+    `UPDATE patient_profile s SET
+       do_not_contact = s.do_not_contact OR EXISTS (SELECT 1 FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.do_not_contact),
+       restricted = s.restricted OR EXISTS (SELECT 1 FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.restricted),
+       language = coalesce(s.language, (SELECT l.language FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.language IS NOT NULL LIMIT 1)),
+       preferred_channel = coalesce(s.preferred_channel, (SELECT l.preferred_channel FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.preferred_channel IS NOT NULL LIMIT 1))
+     WHERE s.id = $1`,
+    [survivor, losers],
+  );
+  await q.query(
+    `UPDATE patient_profile SET status = 'merged', merged_into = $1, updated_at = $3, version = version + 1
+     WHERE id = ANY($2::uuid[]) OR merged_into = ANY($2::uuid[])`,
+    [survivor, losers, e.now],
+  );
+  await addHistory(c, survivor, losers, e);
+}
