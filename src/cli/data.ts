@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
-import { generatePopulation } from '../generate/index.ts';
+import { generateNoisyContacts, generatePopulation } from '../generate/index.ts';
 import { EXIT_PARTIAL, importCommand, importLocally, printSummary } from './import.ts';
 import { fmt, Progress } from './progress.ts';
 
@@ -32,7 +32,11 @@ export function dataCommands(program: Command): void {
     .requiredOption('--patients <n>', 'number of patients')
     .option('--seed <seed>', 'seed; the same seed gives the same files', 'outreach')
     .requiredOption('--out <dir>', 'output folder')
-    .action(async (o: { patients: string; seed: string; out: string }) => {
+    .option(
+      '--contacts',
+      'also write noisy contact lists about the same people (crm.csv, events.csv) and their ground truth (truth.csv)',
+    )
+    .action(async (o: { patients: string; seed: string; out: string; contacts?: boolean }) => {
       const patients = patientsOption(o.patients);
       const started = performance.now();
       const summary = await generate(patients, o.seed, o.out);
@@ -44,6 +48,20 @@ export function dataCommands(program: Command): void {
       process.stdout.write(
         `${fmt(total)} resources for ${fmt(patients)} patients in ${secs.toFixed(1)} s (${fmt(Math.round(total / secs))}/s) → ${o.out}\n`,
       );
+      if (o.contacts) {
+        const progress = new Progress('contact lists');
+        const c = await generateNoisyContacts({
+          patients,
+          seed: o.seed,
+          outDir: o.out,
+          onProgress: (done, n) => progress.update(done, n, `${fmt(done)}/${fmt(n)} patients`),
+        });
+        progress.done();
+        process.stdout.write(
+          `contact lists: ${fmt(c.rows.crm)} CRM rows (${c.files.crm}), ${fmt(c.rows.events)} event sign-ups (${c.files.events}), ground truth ${c.files.truth}\n` +
+            `import them with: npx outreach import-contacts ${c.files.crm} --source crm && npx outreach import-contacts ${c.files.events} --source events\n`,
+        );
+      }
     });
 
   importCommand(program);

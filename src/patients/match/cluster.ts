@@ -205,6 +205,21 @@ export interface ClusterResult {
  */
 export const MAX_CANDIDATES_PER_KEY = 50;
 
+/** One value, several, or none: most profiles hold one personnummer and one birth date. */
+type Values = string | string[] | undefined;
+
+function valuesOf(v: Values): string[] {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : v;
+}
+
+function withValue(v: Values, value: string | undefined): Values {
+  if (value === undefined || v === value) return v;
+  if (v === undefined) return value;
+  if (typeof v === 'string') return [v, value];
+  if (!v.includes(value)) v.push(value);
+  return v;
+}
+
 /**
  * Batch clustering in input order with an in-memory key index, placing each
  * record with placeRecord exactly as incremental unification does.
@@ -217,9 +232,10 @@ export function clusterRecords(
   const recs: SourceRecord[] = [];
   // Union-find over record positions; a root is always its profile's first record.
   const parent: number[] = [];
-  const personnummers: (string[] | undefined)[] = [];
-  const birthDates: (string[] | undefined)[] = [];
-  const index = new Map<string, number[]>();
+  const personnummers: Values[] = [];
+  const birthDates: Values[] = [];
+  // Most keys belong to one record: a bare position saves an array each.
+  const index = new Map<string, number | number[]>();
   const seenAt: number[] = [];
   const links: ClusterLink[] = [];
   let merges = 0;
@@ -232,18 +248,6 @@ export function clusterRecords(
     }
     return i;
   };
-  const positionOf = new Map<string, number>();
-  const summaryOf = (root: number): ProfileSummary => ({
-    profileId: keys[root],
-    personnummers: new Set(personnummers[root]),
-    birthDates: new Set(birthDates[root]),
-  });
-  const addTo = (lists: (string[] | undefined)[], root: number, value: string | undefined): void => {
-    if (value === undefined) return;
-    const list = lists[root];
-    if (list === undefined) lists[root] = [value];
-    else if (!list.includes(value)) list.push(value);
-  };
 
   for (const { recordKey, record } of records) {
     const i = keys.length;
@@ -253,30 +257,38 @@ export function clusterRecords(
     personnummers.push(undefined);
     birthDates.push(undefined);
     seenAt.push(-1);
-    positionOf.set(recordKey, i);
 
     const recordKeys = blockingKeys(record, rules);
     const candidates: Candidate[] = [];
     const profiles = new Map<string, ProfileSummary>();
-    for (const key of recordKeys) {
-      const list = index.get(key);
-      if (list === undefined) continue;
-      for (const j of list) {
-        if (seenAt[j] === i) continue;
-        seenAt[j] = i;
-        const root = find(j);
-        const profileId = keys[root];
-        if (!profiles.has(profileId)) profiles.set(profileId, summaryOf(root));
-        candidates.push({ recordKey: keys[j], record: recs[j], profileId });
+    const rootOf = new Map<string, number>();
+    const consider = (j: number): void => {
+      if (seenAt[j] === i) return;
+      seenAt[j] = i;
+      const root = find(j);
+      const profileId = keys[root];
+      if (!rootOf.has(profileId)) {
+        rootOf.set(profileId, root);
+        profiles.set(profileId, {
+          profileId,
+          personnummers: new Set(valuesOf(personnummers[root])),
+          birthDates: new Set(valuesOf(birthDates[root])),
+        });
       }
+      candidates.push({ recordKey: keys[j], record: recs[j], profileId });
+    };
+    for (const key of recordKeys) {
+      const entry = index.get(key);
+      if (entry === undefined) continue;
+      if (typeof entry === 'number') consider(entry);
+      else for (const j of entry) consider(j);
     }
 
     const placement = candidates.length === 0 ? null : placeRecord(record, candidates, profiles, rules);
     conflicts += placement?.conflicts.length ?? 0;
     let root = i;
     if (placement?.kind === 'join') {
-      root = positionOf.get(placement.profileId)!;
-      parent[i] = root;
+      root = rootOf.get(placement.profileId)!;
       links.push({
         recordKey,
         profileId: placement.profileId,
@@ -284,30 +296,31 @@ export function clusterRecords(
         explanation: placement.explanation,
       });
     } else if (placement?.kind === 'merge') {
-      const roots = placement.profileIds.map((p) => positionOf.get(p)!);
+      const roots = placement.profileIds.map((p) => rootOf.get(p)!);
       root = Math.min(...roots);
       for (const r of roots) {
         if (r === root) continue;
         parent[r] = root;
-        for (const p of personnummers[r] ?? []) addTo(personnummers, root, p);
-        for (const d of birthDates[r] ?? []) addTo(birthDates, root, d);
+        for (const p of valuesOf(personnummers[r])) personnummers[root] = withValue(personnummers[root], p);
+        for (const d of valuesOf(birthDates[r])) birthDates[root] = withValue(birthDates[root], d);
         personnummers[r] = undefined;
         birthDates[r] = undefined;
         merges++;
       }
-      parent[i] = root;
       for (const v of placement.via) {
         links.push({ recordKey, profileId: v.profileId, via: v.recordKey, explanation: v.explanation });
       }
     }
+    parent[i] = root;
     const f = featuresOf(record);
-    addTo(personnummers, root, f.personnummer);
-    addTo(birthDates, root, f.birthDate);
+    personnummers[root] = withValue(personnummers[root], f.personnummer);
+    birthDates[root] = withValue(birthDates[root], f.birthDate);
 
     for (const key of recordKeys) {
-      const list = index.get(key);
-      if (list === undefined) index.set(key, [i]);
-      else if (list.length < MAX_CANDIDATES_PER_KEY) list.push(i);
+      const entry = index.get(key);
+      if (entry === undefined) index.set(key, i);
+      else if (typeof entry === 'number') index.set(key, [entry, i]);
+      else if (entry.length < MAX_CANDIDATES_PER_KEY) entry.push(i);
     }
   }
 

@@ -18,17 +18,21 @@ export interface RecordFeatures {
   family?: PreparedFamily;
   /** The family name read as given names, for records with the two swapped. */
   familyAsGiven: PreparedGiven;
-  identifiers: string[];
-  emails: string[];
-  phones: string[];
-  postalCodes: string[];
+  identifiers: readonly string[];
+  emails: readonly string[];
+  phones: readonly string[];
+  postalCodes: readonly string[];
   /** Folded, spaces removed. */
-  cities: string[];
+  cities: readonly string[];
 }
 
 const cache = new WeakMap<SourceRecord, RecordFeatures>();
 
-function unique(values: Iterable<string>): string[] {
+const NONE: string[] = [];
+
+function unique(values: string[]): string[] {
+  if (values.length === 0) return NONE;
+  if (values.length === 1) return values[0] === '' ? NONE : values;
   return [...new Set(values)].filter((v) => v !== '');
 }
 

@@ -216,8 +216,9 @@ const SPECIAL_LETTERS: Record<string, string> = {
  * vs "annakarin"); similarity compares with and without them.
  */
 export function foldName(s: string): string {
-  return s
-    .toLowerCase()
+  const lower = s.toLowerCase();
+  if (/^[a-z]+$/.test(lower)) return lower;
+  return lower
     .replace(/[æøœßðđþłı]/g, (c) => SPECIAL_LETTERS[c])
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')

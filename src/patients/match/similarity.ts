@@ -103,7 +103,26 @@ function tokenise(names: readonly string[]): string[] {
   return out;
 }
 
-export function prepareGiven(names: readonly string[]): PreparedGiven {
+/**
+ * Names repeat across records far more than records do: each distinct name
+ * is prepared once and shared. Bounded so a long-running server does not grow
+ * the cache without end; clearing only costs re-preparing.
+ */
+const CACHE_LIMIT = 200_000;
+const givenCache = new Map<string, PreparedGiven>();
+const familyCache = new Map<string, PreparedFamily | null>();
+
+function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
+function makeGiven(names: readonly string[]): PreparedGiven {
   const tokens = tokenise(names).map((raw): GivenToken => {
     const canonical = canonicalGivenName(raw);
     return {
@@ -118,10 +137,15 @@ export function prepareGiven(names: readonly string[]): PreparedGiven {
   return { tokens, joined: tokens.map((t) => t.canonical).join('') };
 }
 
-export function prepareFamily(name: string | undefined): PreparedFamily | undefined {
-  if (name === undefined) return undefined;
+/** Prepared given names; the result is shared between callers and must not be modified. */
+export function prepareGiven(names: readonly string[]): PreparedGiven {
+  const key = names.length === 1 ? names[0] : names.join('\u0001');
+  return cached(givenCache, key, () => makeGiven(names));
+}
+
+function makeFamily(name: string): PreparedFamily | null {
   const folded = foldName(name);
-  if (folded === '') return undefined;
+  if (folded === '') return null;
   const compact = folded.replaceAll(' ', '');
   return {
     folded,
@@ -130,6 +154,12 @@ export function prepareFamily(name: string | undefined): PreparedFamily | undefi
     known: isKnownFamilyName(compact),
     parts: folded.split(' '),
   };
+}
+
+/** Prepared family name, undefined when there is none; shared, must not be modified. */
+export function prepareFamily(name: string | undefined): PreparedFamily | undefined {
+  if (name === undefined) return undefined;
+  return cached(familyCache, name, () => makeFamily(name)) ?? undefined;
 }
 
 function tokenSimilarity(x: GivenToken, y: GivenToken): number {
