@@ -35,7 +35,7 @@ function log(msg: string): void {
   process.stderr.write(`[bench ingest] ${msg}\n`);
 }
 
-async function population(): Promise<{ dir: string; resources: number; patients: number }> {
+export async function population(): Promise<{ dir: string; resources: number; patients: number }> {
   // Calibrate resources per patient on a small sample, then generate enough for the target.
   const probeDir = path.join(ROOT, 'probe');
   fs.rmSync(probeDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 const BENCHES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.ts')).runIngestBench(),
   auth: async () => (await import('./auth.ts')).runAuthBench(),
+  unify: async () => (await import('./unify.ts')).runUnifyBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

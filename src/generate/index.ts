@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createPopulation } from './population.ts';
 import { NdjsonWriter } from './writer.ts';
 
-export { generateResources } from './population.ts';
+export { generatePatients, generateResources } from './population.ts';
 
 export interface GenerateOptions {
   patients: number;

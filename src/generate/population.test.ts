@@ -220,3 +220,13 @@ describe('generatePopulation', () => {
       for (const r of list) expect((r.meta as { versionId?: string } | undefined)?.versionId).toBeUndefined();
   });
 });
+
+describe('generatePatients', () => {
+  it('gives the same Patient resources as the full generator', async () => {
+    const { generatePatients, generateResources } = await import('./index.ts');
+    const full = [...generateResources({ patients: 40, seed: 'same' })].filter(
+      (r) => r.resourceType === 'Patient',
+    );
+    expect([...generatePatients({ patients: 40, seed: 'same' })]).toEqual(full);
+  });
+});

@@ -55,3 +55,27 @@ export function* generateResources(opts: {
   yield* population.reference.resources;
   for (let i = 0; i < opts.patients; i++) yield* population.patient(i);
 }
+
+/**
+ * Only the Patient resource of each person, identical to the one
+ * generateResources gives for the same seed and asOf, about ten times faster:
+ * for identity-matching work at populations where clinical data is not needed.
+ */
+export function* generatePatients(opts: {
+  patients: number;
+  seed: string | number;
+  asOf?: Date;
+}): Generator<Resource> {
+  const seed = String(opts.seed);
+  const factory = {
+    seed,
+    asOfMs: (opts.asOf ?? DEFAULT_AS_OF).getTime(),
+    reference: buildReferenceData(seed),
+    birthNumbers: new BirthNumberAllocator(),
+  };
+  for (let i = 0; i < opts.patients; i++) {
+    const out: Resource[] = [];
+    addPatient(createPerson(factory, i), out);
+    yield out[0];
+  }
+}

@@ -9,7 +9,6 @@ import type {
   ProfileFacts,
   ProfileStatus,
 } from './model.ts';
-import { suppressedHashes, suppressionKeys } from './suppression.ts';
 
 interface ConsentRow {
   id: string;
@@ -70,6 +69,10 @@ export async function consentHistory(db: Queryable, profileId: string): Promise<
   ).map(toEvent);
 }
 
+const SHARED_COUNT = `(SELECT count(DISTINCT o.profile_id) FROM patient_contact_point o JOIN patient_profile op ON op.id = o.profile_id
+   WHERE o.kind = c.kind AND o.value = c.value AND o.profile_id <> c.profile_id AND o.status <> 'removed'
+     AND op.status = 'active')::int`;
+
 interface PointRow {
   id: string;
   profile_id: string;
@@ -108,9 +111,7 @@ export const toPoint = (r: PointRow): ContactPoint => ({
 export async function contactPoints(db: Queryable, profileId: string): Promise<ContactPoint[]> {
   return (
     await db.query<PointRow>(
-      `SELECT c.*, (SELECT count(DISTINCT o.profile_id) FROM patient_contact_point o JOIN patient_profile op ON op.id = o.profile_id
-                    WHERE o.kind = c.kind AND o.value = c.value AND o.profile_id <> c.profile_id AND o.status <> 'removed'
-                      AND op.status = 'active')::int AS shared
+      `SELECT c.*, ${SHARED_COUNT} AS shared
        FROM patient_contact_point c WHERE c.profile_id = $1 ORDER BY c.kind, c.status = 'removed', c.preferred DESC, c.created_at`,
       [profileId],
     )
@@ -126,13 +127,8 @@ interface FactsRow {
   language: string | null;
   time_zone: string;
   preferred_channel: Channel | null;
-  golden: {
-    language?: string;
-    deceased?: boolean;
-    personnummer?: string;
-    identifiers?: [];
-    emails?: string[];
-  };
+  golden_language: string | null;
+  golden_deceased: boolean | null;
 }
 
 export interface ContactContextRow {
@@ -143,45 +139,41 @@ export interface ContactContextRow {
   suppressed: boolean;
 }
 
-/** Everything canContact needs for one profile, in three indexed queries. */
+/**
+ * Everything canContact needs for one profile, in one round trip: the
+ * profile, its contact points (each with how many other profiles share it)
+ * and its consent history. Erased people need no suppression lookup here:
+ * erasure marks the profile erased, and their identifiers never form a new
+ * profile (the unifier suppresses them on the way in).
+ */
 export async function loadContactContext(
   db: Queryable,
   profileId: string,
-  secret: Buffer,
 ): Promise<ContactContextRow | null> {
-  const [f] = await db.query<FactsRow>(
-    `SELECT id, status, merged_into, restricted, do_not_contact, language, time_zone, preferred_channel, golden
-     FROM patient_profile WHERE id = $1`,
+  const [f] = await db.query<FactsRow & { points: PointRow[] | null; consents: ConsentRow[] | null }>(
+    `SELECT p.id, p.status, p.merged_into, p.restricted, p.do_not_contact, p.language, p.time_zone, p.preferred_channel,
+       p.golden->'language' AS golden_language, p.golden->'deceased' AS golden_deceased,
+       (SELECT json_agg(x) FROM (SELECT c.*, ${SHARED_COUNT} AS shared FROM patient_contact_point c
+          WHERE c.profile_id = p.id AND c.status <> 'removed') x) AS points,
+       (SELECT json_agg(e) FROM patient_consent e WHERE e.profile_id = p.id) AS consents
+     FROM patient_profile p WHERE p.id = $1`,
     [profileId],
   );
   if (!f) return null;
-  const [points, consents] = await Promise.all([
-    contactPoints(db, profileId),
-    db.query<ConsentRow>('SELECT * FROM patient_consent WHERE profile_id = $1', [profileId]),
-  ]);
-  const keys = suppressionKeys(secret, {
-    personnummer: f.golden.personnummer,
-    identifiers: f.golden.identifiers ?? [],
-    emails: [],
-  });
-  const hit = await suppressedHashes(
-    db,
-    keys.map((k) => k.hash),
-  );
   return {
     profile: {
       id: f.id,
       status: f.status,
       restricted: f.restricted,
-      deceased: f.golden.deceased === true,
+      deceased: f.golden_deceased === true,
       doNotContact: f.do_not_contact,
-      language: f.language ?? f.golden.language ?? 'sv',
+      language: f.language ?? f.golden_language ?? 'sv',
       timeZone: f.time_zone,
       preferredChannel: f.preferred_channel,
     },
     mergedInto: f.merged_into,
-    contactPoints: points,
-    consents: consents.map(toEvent),
-    suppressed: hit.size > 0,
+    contactPoints: (f.points ?? []).map(toPoint),
+    consents: (f.consents ?? []).map(toEvent),
+    suppressed: false,
   };
 }

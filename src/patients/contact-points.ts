@@ -165,11 +165,13 @@ export async function recordFailure(
 ): Promise<ContactPoint> {
   const before = await pointById(c, id);
   const failures = [...before.failures, { at: at.toISOString(), kind, detail }];
-  const bounces = failures.filter((f) => f.kind === 'bounce').length;
+  // In a row, as BOUNCE_LIMIT says: a soft failure (a timeout, a full mailbox) between bounces breaks the run.
+  const lastOther = failures.findLastIndex((f) => f.kind !== 'bounce');
+  const bounces = failures.length - 1 - lastOther;
   const status: ContactStatus =
     before.status !== 'active'
       ? before.status
-      : kind === 'complaint' || bounces >= BOUNCE_LIMIT
+      : kind === 'complaint' || (kind === 'bounce' && bounces >= BOUNCE_LIMIT)
         ? 'bouncing'
         : 'active';
   await c.query(

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/client.ts';
 import type { SourceRecord } from './model.ts';
 
@@ -29,11 +29,20 @@ export interface SuppressionKey {
   hash: string;
 }
 
+// A KeyObject made once per secret: handing createHmac a Buffer builds one on every call.
+const keyObjects = new WeakMap<Buffer, KeyObject>();
+
 export function suppressionKeys(
   secret: Buffer,
   r: Pick<SourceRecord, 'personnummer' | 'identifiers' | 'emails'>,
 ): SuppressionKey[] {
-  const h = (v: string) => createHmac('sha256', secret).update(v).digest('base64url');
+  let key = keyObjects.get(secret);
+  if (!key) {
+    key = createSecretKey(secret);
+    keyObjects.set(secret, key);
+  }
+  const k = key;
+  const h = (v: string) => createHmac('sha256', k).update(v).digest('base64url');
   const out: SuppressionKey[] = [];
   if (r.personnummer) out.push({ kind: 'personnummer', hash: h(`pnr:${r.personnummer}`) });
   for (const i of r.identifiers) out.push({ kind: 'identifier', hash: h(`id:${i.system}|${i.value}`) });

@@ -181,3 +181,112 @@ export async function seed(s: TestServer): Promise<Seed> {
   });
   return { home, other, users };
 }
+
+/** The identifier system the patients module reads personnummer from (src/generate/personnummer.ts). */
+export const PNR_OID = 'urn:oid:1.2.752.129.2.1.3.1';
+
+/**
+ * A patient written straight to the FHIR store (as the EHR feed would), with a
+ * personnummer under the OID system the profile sync reads, an active
+ * condition and medication, HbA1c values in mmol/mol (oldest first) and
+ * blood pressure readings. Run the profile sync's drain() afterwards.
+ */
+export async function seedStorePatient(
+  s: TestServer,
+  p: {
+    given: string;
+    family: string;
+    birth: string;
+    serial: string;
+    organizationId: string;
+    email: string;
+    phone: string;
+    hba1c: { at: string; value: number }[];
+    bloodPressure?: { at: string; systolic: number; diastolic: number }[];
+  },
+): Promise<SeededPatient> {
+  const nine = p.birth.replaceAll('-', '').slice(2) + p.serial;
+  const personnummer = p.birth.replaceAll('-', '') + p.serial + luhn(nine);
+  const { resource } = await s.store.create({
+    resourceType: 'Patient',
+    identifier: [{ system: PNR_OID, value: personnummer }],
+    name: [{ use: 'official', family: p.family, given: [p.given] }],
+    gender: Number(p.serial[2]) % 2 === 0 ? 'female' : 'male',
+    birthDate: p.birth,
+    address: [{ use: 'home', line: ['Kungsgatan 7'], postalCode: '90325', city: 'Umeå', country: 'SE' }],
+    telecom: [
+      { system: 'phone', value: p.phone, use: 'mobile' },
+      { system: 'email', value: p.email },
+    ],
+    managingOrganization: { reference: `Organization/${p.organizationId}` },
+  });
+  const subject = { reference: `Patient/${resource.id}` };
+  await s.store.create({
+    resourceType: 'Condition',
+    clinicalStatus: {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }],
+    },
+    code: {
+      coding: [{ system: 'http://snomed.info/sct', code: '44054006' }],
+      text: 'Diabetes mellitus typ 2',
+    },
+    subject,
+    onsetDateTime: '2019-04-02',
+  });
+  await s.store.create({
+    resourceType: 'MedicationRequest',
+    status: 'active',
+    intent: 'order',
+    medicationCodeableConcept: { text: 'Metformin 500 mg' },
+    subject,
+    authoredOn: '2019-04-02',
+  });
+  for (const h of p.hba1c)
+    await s.store.create({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '4548-4', display: 'HbA1c' }], text: 'HbA1c' },
+      subject,
+      effectiveDateTime: h.at,
+      valueQuantity: {
+        value: h.value,
+        unit: 'mmol/mol',
+        system: 'http://unitsofmeasure.org',
+        code: 'mmol/mol',
+      },
+    });
+  for (const b of p.bloodPressure ?? [])
+    await s.store.create({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }], text: 'Blodtryck' },
+      subject,
+      effectiveDateTime: b.at,
+      component: [
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+          valueQuantity: {
+            value: b.systolic,
+            unit: 'mm[Hg]',
+            system: 'http://unitsofmeasure.org',
+            code: 'mm[Hg]',
+          },
+        },
+        {
+          code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
+          valueQuantity: {
+            value: b.diastolic,
+            unit: 'mm[Hg]',
+            system: 'http://unitsofmeasure.org',
+            code: 'mm[Hg]',
+          },
+        },
+      ],
+    });
+  return {
+    id: resource.id!,
+    organizationId: p.organizationId,
+    personnummer,
+    name: `${p.given} ${p.family}`,
+  };
+}

@@ -41,6 +41,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Answer a 401 as an error instead of redirecting (sign-in, password change). */
   noRedirect?: boolean;
+  /** A body sent as it is (a file the user picked), with its content type, instead of JSON. */
+  raw?: { body: Blob; contentType: string };
 }
 
 async function toError(res: Response): Promise<ApiError> {
@@ -60,13 +62,14 @@ async function toError(res: Response): Promise<ApiError> {
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json, application/fhir+json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.raw) headers['content-type'] = opts.raw.contentType;
+  else if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, {
     method,
     headers,
     credentials: 'same-origin',
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.raw ? opts.raw.body : opts.body === undefined ? undefined : JSON.stringify(opts.body),
   });
   if (res.status === 401 && !opts.noRedirect) onUnauthorized();
   if (!res.ok) throw await toError(res);
@@ -80,6 +83,9 @@ export const api = {
   post: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
     request<T>(path, { ...opts, method: 'POST', body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body }),
+  /** POST a file as the request body (a CSV contact list). */
+  upload: <T>(path: string, file: Blob, contentType: string) =>
+    request<T>(path, { method: 'POST', raw: { body: file, contentType } }),
   delete: (path: string) => request<void>(path, { method: 'DELETE' }),
 };
 

@@ -9,6 +9,7 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'nav.home' },
+  { to: '/profiles', label: 'nav.profiles', permission: 'patient:read' },
   { to: '/patients', label: 'nav.patients', permission: 'patient:read' },
   { to: '/admin/users', label: 'nav.users', permission: 'user:read' },
   { to: '/admin/roles', label: 'nav.roles', permission: 'user:read' },
@@ -16,4 +17,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/admin/tokens', label: 'nav.tokens', permission: 'token:read' },
   { to: '/audit', label: 'nav.audit', permission: 'audit:read' },
   { to: '/imports', label: 'nav.imports', permission: 'import:read' },
+  { to: '/sources/import', label: 'nav.contactImport', permission: 'source:manage' },
 ];

@@ -14,6 +14,28 @@ import type {
   UserSchema,
 } from '../../src/auth/schemas.ts';
 import type { ImportJobSummary } from '../../src/fhir/import/schemas.ts';
+import type {
+  ClinicalSummarySchema,
+  ConsentBody,
+  ConsentEventSchema,
+  ConsentSummaryRowSchema,
+  ContactDecisionSchema,
+  ContactPointSchema,
+  EvidenceSchema,
+  GoldenSchema,
+  HistoryItemSchema,
+  ImportResultSchema,
+  OptInResult,
+  Patient360Schema,
+  PreferencesBody,
+  ProfileRecordSchema,
+  ProfileSchema,
+  ProfileSummarySchema,
+  RowErrorSchema,
+  SourceRecordSchema,
+  SourceSchema,
+  TimelineItemSchema,
+} from '../../src/patients/schemas.ts';
 
 export type Label = z.infer<typeof LabelSchema>;
 export type Me = z.infer<typeof MeSchema>;
@@ -46,4 +68,67 @@ export interface Bundle {
   total?: number;
   link?: { relation: string; url: string }[];
   entry?: { resource?: FhirResource }[];
+}
+
+export type { FieldName as ImportField } from '../../src/patients/csv/fields.ts';
+// Patients: unified profiles, patient 360, consent, contact lists (src/patients/schemas.ts).
+export type {
+  Channel,
+  ConsentPolicy,
+  ConsentState,
+  ContactKind,
+  Enforcement,
+  Purpose,
+} from '../../src/patients/model.ts';
+
+export type ProfileSummary = z.infer<typeof ProfileSummarySchema>;
+export type Patient360 = z.infer<typeof Patient360Schema>;
+export type Profile = z.infer<typeof ProfileSchema>;
+export type Golden = z.infer<typeof GoldenSchema>;
+export type ContactPoint = z.infer<typeof ContactPointSchema>;
+export type ConsentRow = z.infer<typeof ConsentSummaryRowSchema>;
+export type ConsentEvent = z.infer<typeof ConsentEventSchema>;
+export type ConsentEvidence = z.infer<typeof EvidenceSchema>;
+export type ClinicalSummary = z.infer<typeof ClinicalSummarySchema>;
+export type KeyObservation = ClinicalSummary['observations'][number];
+export type ObservationPoint = KeyObservation['series'][number];
+export type ClinicalItem = ClinicalSummary['conditions'][number];
+export type TimelineItem = z.infer<typeof TimelineItemSchema>;
+export type ProfileRecord = z.infer<typeof ProfileRecordSchema>;
+export type SourceRecord = z.infer<typeof SourceRecordSchema>;
+export type HistoryItem = z.infer<typeof HistoryItemSchema>;
+export type ContactDecision = z.infer<typeof ContactDecisionSchema>;
+export type OptInStarted = z.infer<typeof OptInResult>;
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+export type ImportRowError = z.infer<typeof RowErrorSchema>;
+export type PersonSource = z.infer<typeof SourceSchema>;
+export type ConsentBodyInput = z.input<typeof ConsentBody>;
+export type PreferencesInput = z.input<typeof PreferencesBody>;
+
+/**
+ * ProfileRecordSchema.match is z.unknown(): the unification engine stores how a
+ * record joined its profile (src/patients/unify/engine.ts, match/rules.ts
+ * MatchExplanation). Null for the record a profile started from.
+ */
+export interface RecordMatch {
+  rule: string;
+  /** The record key it matched ("source/externalId"). */
+  via: string;
+  explanation: {
+    rule: string;
+    kind: string;
+    score: number;
+    threshold: number;
+    fields: { field: string; a: string; b: string; similarity: number }[];
+  };
+}
+
+/** GET /api/opt-in/:token (public; its schema lives in src/patients/routes/consent.ts). */
+export interface OptInStatus {
+  state: 'pending' | 'confirmed' | 'expired';
+  /** Masked: a***@example.com */
+  email: string;
+  purpose: string;
+  topic: string | null;
+  expiresAt: string;
 }

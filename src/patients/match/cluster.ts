@@ -5,12 +5,12 @@
  * from the database), so both produce the same profiles.
  */
 import type { SourceRecord } from '../model.ts';
-import { featuresOf } from './features.ts';
-import { blockingKeys } from './keys.ts';
+import { computeFeatures, featuresOf, type RecordFeatures } from './features.ts';
+import { blockingKeysOf } from './keys.ts';
 import {
-  conflictBetween,
+  conflictBetweenOf,
   DEFAULT_RULES,
-  firstMatchingRule,
+  firstMatchingRuleOf,
   type MatchExplanation,
   type MatchRule,
 } from './rules.ts';
@@ -19,6 +19,8 @@ export interface Candidate {
   recordKey: string;
   record: SourceRecord;
   profileId: string;
+  /** The record's features when the caller has them (batch clustering); derived and cached otherwise. */
+  features?: RecordFeatures;
 }
 
 export interface ProfileSummary {
@@ -50,9 +52,8 @@ export type Placement =
   | { kind: 'merge'; profileIds: string[]; via: PlacementLink[]; conflicts: PlacementConflict[] };
 
 /** Why the record cannot join the profile as a whole (records of it that were not candidates included). */
-function profileConflict(record: SourceRecord, summary: ProfileSummary | undefined): string | null {
+function profileConflict(f: RecordFeatures, summary: ProfileSummary | undefined): string | null {
   if (summary === undefined) return null;
-  const f = featuresOf(record);
   if (f.personnummer !== undefined) {
     if (summary.personnummers.has(f.personnummer)) return null;
     if (summary.personnummers.size > 0) {
@@ -117,16 +118,27 @@ export function placeRecord(
   profiles: ReadonlyMap<string, ProfileSummary>,
   rules: readonly MatchRule[],
 ): Placement {
+  return placeRecordOf(record, featuresOf(record), candidates, profiles, rules);
+}
+
+function placeRecordOf(
+  record: SourceRecord,
+  f: RecordFeatures,
+  candidates: readonly Candidate[],
+  profiles: ReadonlyMap<string, ProfileSummary>,
+  rules: readonly MatchRule[],
+): Placement {
   const evidence = new Map<string, ProfileEvidence>();
   for (const c of candidates) {
+    const fc = c.features ?? featuresOf(c.record);
     let e = evidence.get(c.profileId);
     if (e === undefined) {
       e = { profileId: c.profileId };
       evidence.set(c.profileId, e);
     }
-    const conflict = conflictBetween(record, c.record);
+    const conflict = conflictBetweenOf(record, c.record, f, fc);
     if (conflict !== null) e.conflict ??= conflict;
-    const m = firstMatchingRule(record, c.record, rules);
+    const m = firstMatchingRuleOf(record, c.record, f, fc, rules);
     if (m !== null && better(m, e.best)) e.best = { recordKey: c.recordKey, ...m };
   }
 
@@ -134,7 +146,7 @@ export function placeRecord(
   const matched: ProfileEvidence[] = [];
   for (const e of evidence.values()) {
     if (e.best === undefined) continue;
-    const reason = e.conflict ?? profileConflict(record, profiles.get(e.profileId));
+    const reason = e.conflict ?? profileConflict(f, profiles.get(e.profileId));
     if (reason === null) matched.push(e);
     else conflicts.push({ profileId: e.profileId, reason });
   }
@@ -147,7 +159,6 @@ export function placeRecord(
       y.best!.explanation.score - x.best!.explanation.score ||
       (x.profileId < y.profileId ? -1 : x.profileId > y.profileId ? 1 : 0),
   );
-  const f = featuresOf(record);
   const chosen: Accumulated = { personnummers: new Set(), birthDates: new Set() };
   if (f.personnummer) chosen.personnummers.add(f.personnummer);
   if (f.birthDate) chosen.birthDates.add(f.birthDate);
@@ -205,6 +216,21 @@ export interface ClusterResult {
  */
 export const MAX_CANDIDATES_PER_KEY = 50;
 
+/**
+ * The in-memory index hashes keys to 30-bit integers (small integers, which
+ * V8 keeps unboxed): five million key strings would dominate the heap and the
+ * garbage collector's work. A collision only adds a candidate, which the rules
+ * then reject.
+ */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x2c1b3c6d);
+  h ^= h >>> 12;
+  return h & 0x3fffffff;
+}
+
 /** One value, several, or none: most profiles hold one personnummer and one birth date. */
 type Values = string | string[] | undefined;
 
@@ -230,12 +256,13 @@ export function clusterRecords(
 ): ClusterResult {
   const keys: string[] = [];
   const recs: SourceRecord[] = [];
+  const feats: RecordFeatures[] = [];
   // Union-find over record positions; a root is always its profile's first record.
   const parent: number[] = [];
   const personnummers: Values[] = [];
   const birthDates: Values[] = [];
   // Most keys belong to one record: a bare position saves an array each.
-  const index = new Map<string, number | number[]>();
+  const index = new Map<number, number | number[]>();
   const seenAt: number[] = [];
   const links: ClusterLink[] = [];
   let merges = 0;
@@ -253,12 +280,14 @@ export function clusterRecords(
     const i = keys.length;
     keys.push(recordKey);
     recs.push(record);
+    const f = computeFeatures(record);
+    feats.push(f);
     parent.push(i);
     personnummers.push(undefined);
     birthDates.push(undefined);
     seenAt.push(-1);
 
-    const recordKeys = blockingKeys(record, rules);
+    const recordKeys = blockingKeysOf(f, rules).map(hashKey);
     const candidates: Candidate[] = [];
     const profiles = new Map<string, ProfileSummary>();
     const rootOf = new Map<string, number>();
@@ -275,7 +304,7 @@ export function clusterRecords(
           birthDates: new Set(valuesOf(birthDates[root])),
         });
       }
-      candidates.push({ recordKey: keys[j], record: recs[j], profileId });
+      candidates.push({ recordKey: keys[j], record: recs[j], profileId, features: feats[j] });
     };
     for (const key of recordKeys) {
       const entry = index.get(key);
@@ -284,7 +313,7 @@ export function clusterRecords(
       else for (const j of entry) consider(j);
     }
 
-    const placement = candidates.length === 0 ? null : placeRecord(record, candidates, profiles, rules);
+    const placement = candidates.length === 0 ? null : placeRecordOf(record, f, candidates, profiles, rules);
     conflicts += placement?.conflicts.length ?? 0;
     let root = i;
     if (placement?.kind === 'join') {
@@ -312,7 +341,6 @@ export function clusterRecords(
       }
     }
     parent[i] = root;
-    const f = featuresOf(record);
     personnummers[root] = withValue(personnummers[root], f.personnummer);
     birthDates[root] = withValue(birthDates[root], f.birthDate);
 

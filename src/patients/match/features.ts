@@ -36,9 +36,18 @@ function unique(values: string[]): string[] {
   return [...new Set(values)].filter((v) => v !== '');
 }
 
+/** The features of a record, cached per record object. */
 export function featuresOf(r: SourceRecord): RecordFeatures {
-  const cached = cache.get(r);
-  if (cached) return cached;
+  let features = cache.get(r);
+  if (features === undefined) {
+    features = computeFeatures(r);
+    cache.set(r, features);
+  }
+  return features;
+}
+
+/** Uncached: for batch callers that keep the features beside their records themselves. */
+export function computeFeatures(r: SourceRecord): RecordFeatures {
   const parsed = r.personnummer === undefined ? undefined : parsePersonnummer(r.personnummer);
   const postalCodes: string[] = [];
   const cities: string[] = [];
@@ -47,7 +56,7 @@ export function featuresOf(r: SourceRecord): RecordFeatures {
     if (postal) postalCodes.push(postal);
     if (address.city) cities.push(foldName(address.city).replaceAll(' ', ''));
   }
-  const features: RecordFeatures = {
+  return {
     personnummer: parsed ? r.personnummer : undefined,
     birthDate: r.birthDate ?? parsed?.birthDate,
     gender: r.gender === 'male' || r.gender === 'female' ? r.gender : undefined,
@@ -60,8 +69,6 @@ export function featuresOf(r: SourceRecord): RecordFeatures {
     postalCodes: unique(postalCodes),
     cities: unique(cities),
   };
-  cache.set(r, features);
-  return features;
 }
 
 /** The first value both lists hold, or undefined. Lists are short: a nested loop beats building a Set. */

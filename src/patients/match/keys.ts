@@ -6,7 +6,7 @@
  * given/family names never hide a candidate).
  */
 import type { SourceRecord } from '../model.ts';
-import { featuresOf } from './features.ts';
+import { featuresOf, type RecordFeatures } from './features.ts';
 import type { MatchRule } from './rules.ts';
 
 /**
@@ -15,7 +15,11 @@ import type { MatchRule } from './rules.ts';
  * 'c:<birth date>:<city>'. Birth dates are written YYYYMMDD.
  */
 export function blockingKeys(r: SourceRecord, rules: readonly MatchRule[]): string[] {
-  const f = featuresOf(r);
+  return blockingKeysOf(featuresOf(r), rules);
+}
+
+/** blockingKeys for callers that hold the features already. */
+export function blockingKeysOf(f: RecordFeatures, rules: readonly MatchRule[]): string[] {
   const keys = new Set<string>();
   const birth = f.birthDate?.replaceAll('-', '');
   for (const rule of rules) {

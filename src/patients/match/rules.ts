@@ -70,11 +70,12 @@ interface NameAgreement {
  * well as its weaker cross comparison, for given and family alike.
  */
 function nameAgreement(a: RecordFeatures, b: RecordFeatures): NameAgreement {
-  const given = preparedGivenSimilarity(a.given, b.given);
   const family = preparedFamilySimilarity(a.family, b.family);
+  const given = preparedGivenSimilarity(a.given, b.given);
   const straight = Math.min(given, family);
   if (straight >= 0.9) return { given, family };
   const givenFamily = preparedGivenSimilarity(a.given, b.familyAsGiven);
+  if (givenFamily <= straight) return { given, family };
   const familyGiven = preparedGivenSimilarity(a.familyAsGiven, b.given);
   const crossed = Math.min(givenFamily, familyGiven);
   if (crossed > straight)
@@ -99,92 +100,123 @@ function nameEvidence(a: SourceRecord, b: SourceRecord, n: NameAgreement): Field
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
-type Scored = { score: number; fields: FieldEvidence[] } | null;
-
 interface Pair {
   a: SourceRecord;
   b: SourceRecord;
   fa: RecordFeatures;
   fb: RecordFeatures;
-  names: () => NameAgreement;
+  /** Name agreement, computed once per pair by the first rule that needs it. */
+  n?: NameAgreement;
 }
 
-const evaluators: Record<MatchRuleKind, (p: Pair) => Scored> = {
-  personnummer({ fa, fb }) {
-    if (fa.personnummer === undefined || fa.personnummer !== fb.personnummer) return null;
-    return {
-      score: 1,
-      fields: [{ field: 'personnummer', a: fa.personnummer, b: fb.personnummer, similarity: 1 }],
-    };
+const names = (p: Pair): NameAgreement => {
+  p.n ??= nameAgreement(p.fa, p.fb);
+  return p.n;
+};
+
+const bothBirthDates = ({ fa, fb }: Pair): boolean =>
+  fa.birthDate !== undefined && fb.birthDate !== undefined;
+
+/**
+ * Each rule kind scores a pair (null: the rule does not apply) and, only for
+ * a pair that reaches the threshold, explains itself: most compared pairs
+ * fail, and building their evidence would be wasted work.
+ */
+interface Evaluator {
+  score(p: Pair): number | null;
+  explain(p: Pair): FieldEvidence[];
+}
+
+const evaluators: Record<MatchRuleKind, Evaluator> = {
+  personnummer: {
+    score: ({ fa, fb }) => (fa.personnummer !== undefined && fa.personnummer === fb.personnummer ? 1 : null),
+    explain: ({ fa, fb }) => [
+      { field: 'personnummer', a: fa.personnummer!, b: fb.personnummer!, similarity: 1 },
+    ],
   },
 
-  identifier({ fa, fb }) {
-    const shared = firstShared(fa.identifiers, fb.identifiers);
-    if (shared === undefined) return null;
-    return { score: 1, fields: [{ field: 'identifier', a: shared, b: shared, similarity: 1 }] };
+  identifier: {
+    score: ({ fa, fb }) => (firstShared(fa.identifiers, fb.identifiers) === undefined ? null : 1),
+    explain: ({ fa, fb }) => {
+      const shared = firstShared(fa.identifiers, fb.identifiers)!;
+      return [{ field: 'identifier', a: shared, b: shared, similarity: 1 }];
+    },
   },
 
   // Parents register children with their own e-mail, so the birth date must
   // agree and the given name carries most of the weight; the family name
   // weighs little because it changes with marriage.
-  'email-birthdate'(p) {
-    const { fa, fb } = p;
-    const email = firstShared(fa.emails, fb.emails);
-    if (email === undefined || fa.birthDate === undefined || fa.birthDate !== fb.birthDate) return null;
-    const n = p.names();
-    return {
-      score: round(n.given * (0.8 + 0.2 * n.family)),
-      fields: [
+  'email-birthdate': {
+    score(p) {
+      const { fa, fb } = p;
+      if (fa.birthDate === undefined || fa.birthDate !== fb.birthDate) return null;
+      if (firstShared(fa.emails, fb.emails) === undefined) return null;
+      const n = names(p);
+      return round(n.given * (0.8 + 0.2 * n.family));
+    },
+    explain(p) {
+      const email = firstShared(p.fa.emails, p.fb.emails)!;
+      return [
         { field: 'email', a: email, b: email, similarity: 1 },
-        { field: 'birthDate', a: fa.birthDate, b: fb.birthDate, similarity: 1 },
-        ...nameEvidence(p.a, p.b, n),
-      ],
-    };
+        { field: 'birthDate', a: p.fa.birthDate!, b: p.fb.birthDate!, similarity: 1 },
+        ...nameEvidence(p.a, p.b, names(p)),
+      ];
+    },
   },
 
   // A family shares the phone, the family name and often the address: only
   // the given name and the birth date tell its members apart, so both must
   // agree (the weaker of given and family decides).
-  'phone-family'(p) {
-    const { fa, fb } = p;
-    const phone = firstShared(fa.phones, fb.phones);
-    if (phone === undefined) return null;
-    const bothDates = fa.birthDate !== undefined && fb.birthDate !== undefined;
-    if (bothDates && fa.birthDate !== fb.birthDate) return null;
-    const n = p.names();
-    const fields: FieldEvidence[] = [{ field: 'phone', a: phone, b: phone, similarity: 1 }];
-    fields.push({
-      field: 'birthDate',
-      a: fa.birthDate ?? '',
-      b: fb.birthDate ?? '',
-      similarity: bothDates ? 1 : MISSING_BIRTH_DATE_FACTOR,
-    });
-    fields.push(...nameEvidence(p.a, p.b, n));
-    return {
-      score: round(Math.min(n.given, n.family) * (bothDates ? 1 : MISSING_BIRTH_DATE_FACTOR)),
-      fields,
-    };
+  'phone-family': {
+    score(p) {
+      const { fa, fb } = p;
+      const both = bothBirthDates(p);
+      if (both && fa.birthDate !== fb.birthDate) return null;
+      if (firstShared(fa.phones, fb.phones) === undefined) return null;
+      const n = names(p);
+      return round(Math.min(n.given, n.family) * (both ? 1 : MISSING_BIRTH_DATE_FACTOR));
+    },
+    explain(p) {
+      const phone = firstShared(p.fa.phones, p.fb.phones)!;
+      return [
+        { field: 'phone', a: phone, b: phone, similarity: 1 },
+        {
+          field: 'birthDate',
+          a: p.fa.birthDate ?? '',
+          b: p.fb.birthDate ?? '',
+          similarity: bothBirthDates(p) ? 1 : MISSING_BIRTH_DATE_FACTOR,
+        },
+        ...nameEvidence(p.a, p.b, names(p)),
+      ];
+    },
   },
 
   // No shared contact point: names, birth date and where they live. Addresses
   // are compared across all known (old) addresses of both records.
-  'fuzzy-name'(p) {
-    const { fa, fb } = p;
-    if (fa.birthDate === undefined || fa.birthDate !== fb.birthDate) return null;
-    const postal = firstShared(fa.postalCodes, fb.postalCodes);
-    const city = postal === undefined ? firstShared(fa.cities, fb.cities) : undefined;
-    if (postal === undefined && city === undefined) return null;
-    const n = p.names();
-    const place = postal ?? city ?? '';
-    const factor = postal === undefined ? CITY_ONLY_FACTOR : 1;
-    return {
-      score: round(Math.min(n.given, n.family) * factor),
-      fields: [
-        { field: 'birthDate', a: fa.birthDate, b: fb.birthDate, similarity: 1 },
-        { field: postal === undefined ? 'city' : 'postalCode', a: place, b: place, similarity: factor },
-        ...nameEvidence(p.a, p.b, n),
-      ],
-    };
+  'fuzzy-name': {
+    score(p) {
+      const { fa, fb } = p;
+      if (fa.birthDate === undefined || fa.birthDate !== fb.birthDate) return null;
+      let factor = 1;
+      if (firstShared(fa.postalCodes, fb.postalCodes) === undefined) {
+        if (firstShared(fa.cities, fb.cities) === undefined) return null;
+        factor = CITY_ONLY_FACTOR;
+      }
+      const n = names(p);
+      return round(Math.min(n.given, n.family) * factor);
+    },
+    explain(p) {
+      const { fa, fb } = p;
+      const postal = firstShared(fa.postalCodes, fb.postalCodes);
+      const place = postal ?? firstShared(fa.cities, fb.cities)!;
+      return [
+        { field: 'birthDate', a: fa.birthDate!, b: fb.birthDate!, similarity: 1 },
+        postal === undefined
+          ? { field: 'city', a: place, b: place, similarity: CITY_ONLY_FACTOR }
+          : { field: 'postalCode', a: place, b: place, similarity: 1 },
+        ...nameEvidence(p.a, p.b, names(p)),
+      ];
+    },
   },
 };
 
@@ -194,34 +226,41 @@ export interface RuleMatch {
   ruleIndex: number;
 }
 
+/** firstMatchingRule for callers that hold the features already. */
+export function firstMatchingRuleOf(
+  a: SourceRecord,
+  b: SourceRecord,
+  fa: RecordFeatures,
+  fb: RecordFeatures,
+  rules: readonly MatchRule[],
+): RuleMatch | null {
+  const pair: Pair = { a, b, fa, fb };
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (!rule.enabled) continue;
+    const evaluator = evaluators[rule.kind];
+    const score = evaluator.score(pair);
+    if (score !== null && score >= rule.threshold) {
+      const explanation: MatchExplanation = {
+        rule: rule.id,
+        kind: rule.kind,
+        score,
+        threshold: rule.threshold,
+        fields: evaluator.explain(pair),
+      };
+      return { ruleIndex: i, explanation };
+    }
+  }
+  return null;
+}
+
 /** The first enabled rule that accepts the pair, ignoring hard negatives (placement reports those itself). */
 export function firstMatchingRule(
   a: SourceRecord,
   b: SourceRecord,
   rules: readonly MatchRule[],
 ): RuleMatch | null {
-  const fa = featuresOf(a);
-  const fb = featuresOf(b);
-  let names: NameAgreement | undefined;
-  const pair: Pair = { a, b, fa, fb, names: () => (names ??= nameAgreement(fa, fb)) };
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    if (!rule.enabled) continue;
-    const scored = evaluators[rule.kind](pair);
-    if (scored !== null && scored.score >= rule.threshold) {
-      return {
-        ruleIndex: i,
-        explanation: {
-          rule: rule.id,
-          kind: rule.kind,
-          score: scored.score,
-          threshold: rule.threshold,
-          fields: scored.fields,
-        },
-      };
-    }
-  }
-  return null;
+  return firstMatchingRuleOf(a, b, featuresOf(a), featuresOf(b), rules);
 }
 
 /** The first enabled rule, in order, whose score reaches its threshold; null when none does or the records conflict. */
@@ -245,8 +284,16 @@ function describe(r: SourceRecord): string {
  * settle.
  */
 export function conflictBetween(a: SourceRecord, b: SourceRecord): string | null {
-  const fa = featuresOf(a);
-  const fb = featuresOf(b);
+  return conflictBetweenOf(a, b, featuresOf(a), featuresOf(b));
+}
+
+/** conflictBetween for callers that hold the features already. */
+export function conflictBetweenOf(
+  a: SourceRecord,
+  b: SourceRecord,
+  fa: RecordFeatures,
+  fb: RecordFeatures,
+): string | null {
   if (fa.personnummer !== undefined && fb.personnummer !== undefined) {
     if (fa.personnummer === fb.personnummer) return null;
     return `different personnummer: ${fa.personnummer} (${describe(a)}) and ${fb.personnummer} (${describe(b)})`;

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../auth/audit/hooks.ts';
@@ -31,6 +31,24 @@ const TAGS = ['consent'];
 export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, clock } = deps;
+  // What is recorded on a merged or erased profile is lost: nobody reads it again.
+  const openActive = async (req: FastifyRequest, id: string) => {
+    const opened = await openProfile(req, deps, id);
+    const { status, mergedInto } = opened.profile;
+    if (status === 'merged')
+      throw new ProblemError(
+        409,
+        'Conflict',
+        `profile ${id} was merged into ${mergedInto}; act on that profile instead`,
+      );
+    if (status === 'erased')
+      throw new ProblemError(
+        410,
+        'Gone',
+        `profile ${id} was erased (GDPR art. 17); nothing more is recorded about this person`,
+      );
+    return opened;
+  };
 
   r.get(
     '/api/profiles/:id/consents',
@@ -63,13 +81,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req, reply) => {
-      const opened = await openProfile(req, deps, req.params.id);
-      if (opened.profile.status !== 'active')
-        throw new ProblemError(
-          409,
-          'Conflict',
-          `profile ${req.params.id} is ${opened.profile.status}; record consent on the active profile`,
-        );
+      const opened = await openActive(req, req.params.id);
       const b = req.body;
       const policy = await consentPolicy(db);
       if (b.topic !== null && !policy.topics.some((t) => t.id === b.topic))
@@ -134,7 +146,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req, reply) => {
-      const opened = await openProfile(req, deps, req.params.id);
+      const opened = await openActive(req, req.params.id);
       const now = clock.now();
       const event: ConsentEvent = {
         id: newConsentId(),
@@ -171,7 +183,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req, reply) => {
-      const opened = await openProfile(req, deps, req.params.id);
+      const opened = await openActive(req, req.params.id);
       const email = normaliseEmail(req.body.email);
       if (!email.ok) throw new ProblemError(422, 'Unprocessable Content', `email: ${email.error}`);
       const now = clock.now();
@@ -342,10 +354,13 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
               recordedAt: now.toISOString(),
             },
           ]);
-          // Verified: the patient proved they read this mailbox.
+          // Verified: the patient proved they read this mailbox. An address given only for
+          // the opt-in becomes a contact point, or the consent would have nowhere to apply.
           await c.query(
-            `UPDATE patient_contact_point SET verified_at = coalesce(verified_at, $3), updated_at = $3
-             WHERE profile_id = $1 AND kind = 'email' AND value = $2`,
+            `INSERT INTO patient_contact_point (id, profile_id, kind, value, display, sources, verified_at, created_at, updated_at)
+             VALUES (gen_random_uuid(), $1, 'email', $2, $2, ARRAY['manual'], $3, $3, $3)
+             ON CONFLICT (profile_id, kind, value) DO UPDATE SET
+               verified_at = coalesce(patient_contact_point.verified_at, $3), updated_at = $3`,
             [row.profile_id, row.email, now],
           );
         }
@@ -434,7 +449,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req, reply) => {
-      const opened = await openProfile(req, deps, req.params.id);
+      const opened = await openActive(req, req.params.id);
       const point = await db
         .transaction((c) => addContactPoint(c, req.params.id, req.body, clock.now()))
         .catch(problem);

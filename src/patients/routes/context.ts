@@ -32,7 +32,8 @@ export function problem(err: unknown): never {
   if (err instanceof ProfileError)
     throw new ProblemError(
       err.status,
-      err.status === 404 ? 'Not Found' : err.status === 409 ? 'Conflict' : 'Unprocessable Content',
+      ({ 404: 'Not Found', 409: 'Conflict', 410: 'Gone' } as Record<number, string>)[err.status] ??
+        'Unprocessable Content',
       err.message,
     );
   if (err instanceof RangeError) throw new ProblemError(422, 'Unprocessable Content', err.message);

@@ -25,7 +25,7 @@ import {
   SplitBody,
 } from '../schemas.ts';
 import { consentPolicy } from '../settings.ts';
-import { actorOf, auditProfile, openProfile, type PatientRouteDeps, problem, secretOf } from './context.ts';
+import { actorOf, auditProfile, openProfile, type PatientRouteDeps, problem } from './context.ts';
 
 const READ = { access: { permission: 'patient:read' as const } };
 const WRITE = { access: { permission: 'patient:write' as const } };
@@ -134,7 +134,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
     },
     async (req) => {
       const opened = await openProfile(req, deps, req.params.id);
-      const ctx = await loadContactContext(db, req.params.id, await secretOf(deps));
+      const ctx = await loadContactContext(db, req.params.id);
       const policy = await consentPolicy(db);
       const q = req.query;
       const d = canContact(

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../auth/audit/hooks.ts';
-import { ProblemError } from '../../http/errors.ts';
+import { errorHandler, ProblemError } from '../../http/errors.ts';
 import { ImportRefused, importContacts } from '../import-contacts.ts';
 import { ImportQuery, ImportResultSchema, NewSourceBody, SourcePatch, SourceSchema } from '../schemas.ts';
 import { consentPolicy, matchRules, setConsentPolicy, setMatchRules } from '../settings.ts';
@@ -114,6 +114,19 @@ export function registerSourceRoutes(app: FastifyInstance, deps: PatientRouteDep
         response: { 200: ImportResultSchema },
       },
       bodyLimit: CONTACT_CSV_LIMIT,
+      // The app-wide message names BODY_LIMIT_BYTES and $import, neither of which applies to a contact list.
+      errorHandler: (err, req, reply) =>
+        errorHandler(CONTACT_CSV_LIMIT)(
+          (err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+            ? new ProblemError(
+                413,
+                'Content Too Large',
+                `the contact list is larger than the ${CONTACT_CSV_LIMIT / 2 ** 20} MiB an upload may be; split the file, or import it with "outreach import-contacts <file> --source ${req.params.name}"`,
+              )
+            : err,
+          req,
+          reply,
+        ),
       config: MANAGE,
     },
     async (req) => {

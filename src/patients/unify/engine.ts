@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inTransaction, type SqlClient } from '../../db/client.ts';
+import { copyValue, inTransaction, type SqlClient } from '../../db/client.ts';
 import { profileIdFor, recordIdFor } from '../ids.ts';
 import { type Candidate, type Placement, type ProfileSummary, placeRecord } from '../match/cluster.ts';
 import { blockingKeys } from '../match/keys.ts';
@@ -269,11 +269,23 @@ export async function unifyRecords(
   // A founding id can already exist: the profile this record founded long ago
   // (reuse it) or an erased one (never reuse: erasure is final).
   const newIds = [...created.keys()].filter((id) => !alias.has(id));
-  const taken = await q.query<{ id: string; status: string; others: number }>(
-    `SELECT p.id, p.status, (SELECT count(*) FROM patient_record r WHERE r.profile_id = p.id AND NOT (r.id = ANY($2::uuid[])))::int AS others
-     FROM patient_profile p WHERE p.id = ANY($1::uuid[])`,
-    [[...created.keys()], moving],
+  const found = await q.query<{ id: string; status: string }>(
+    'SELECT id, status FROM patient_profile WHERE id = ANY($1::uuid[])',
+    [[...created.keys()]],
   );
+  const taken: Array<{ id: string; status: string; others: number }> = [];
+  if (found.length > 0) {
+    const others = new Map(
+      (
+        await q.query<{ profile_id: string; n: number }>(
+          `SELECT profile_id, count(*)::int AS n FROM patient_record
+           WHERE profile_id = ANY($1::uuid[]) AND NOT (id = ANY($2::uuid[])) GROUP BY profile_id`,
+          [found.map((f) => f.id), moving],
+        )
+      ).map((r) => [r.profile_id, Number(r.n)]),
+    );
+    for (const f of found) taken.push({ ...f, others: others.get(f.id) ?? 0 });
+  }
   const rename = new Map<string, string>();
   for (const t of taken)
     if (t.status === 'erased' || (t.status === 'active' && t.others > 0)) rename.set(t.id, randomUUID());
@@ -297,31 +309,40 @@ export async function unifyRecords(
       [revive, ctx.now],
     );
 
-  await q.query(
-    `INSERT INTO patient_record (id, source, external_id, data, profile_id, match, received_at, updated_at)
-     SELECT x.id, x.source, x.external_id, x.data, x.profile_id, x.match, $2, $2
-     FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, source text, external_id text, data jsonb, profile_id uuid, match jsonb)
-     ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, profile_id = EXCLUDED.profile_id, match = EXCLUDED.match,
-       suppressed = false, deleted = false, updated_at = EXCLUDED.updated_at`,
-    [
-      JSON.stringify(
-        pending.map((p) => ({
-          id: p.id,
-          source: p.record.source,
-          external_id: p.record.externalId,
-          data: p.record,
-          profile_id: finalId(p.profileId),
-          match: p.match,
-        })),
-      ),
-      ctx.now,
-    ],
-  );
-  const keyRows = pending.flatMap((p) => p.keys.map((k) => [k, p.id] as const));
-  await q.query(
-    `INSERT INTO patient_match_key (key, record_id) SELECT * FROM unnest($1::text[], $2::uuid[]) ON CONFLICT DO NOTHING`,
-    [keyRows.map((k) => k[0]), keyRows.map((k) => k[1])],
-  );
+  // New records go in by COPY (the bulk of a first import); changed ones are updated in place.
+  const fresh = pending.filter((p) => !existing.has(p.id));
+  const changed = pending.filter((p) => existing.has(p.id));
+  if (fresh.length > 0) {
+    const now = ctx.now.toISOString();
+    let text = '';
+    for (const p of fresh)
+      text += `${p.id}\t${copyValue(p.record.source)}\t${copyValue(p.record.externalId)}\t${copyValue(JSON.stringify(p.record))}\t${finalId(p.profileId)}\t${copyValue(p.match ? JSON.stringify(p.match) : null)}\t${now}\t${now}\n`;
+    await c.copyFrom(
+      'patient_record',
+      ['id', 'source', 'external_id', 'data', 'profile_id', 'match', 'received_at', 'updated_at'],
+      text,
+    );
+  }
+  if (changed.length > 0)
+    await q.query(
+      `UPDATE patient_record r SET data = x.data, profile_id = x.profile_id, match = x.match, suppressed = false, deleted = false, updated_at = $2
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, data jsonb, profile_id uuid, match jsonb) WHERE r.id = x.id`,
+      [
+        JSON.stringify(
+          changed.map((p) => ({
+            id: p.id,
+            data: p.record,
+            profile_id: finalId(p.profileId),
+            match: p.match,
+          })),
+        ),
+        ctx.now,
+      ],
+    );
+  // Keys of every placed record were deleted above, and each record's keys are distinct: COPY needs no conflict check.
+  let keyText = '';
+  for (const p of pending) for (const k of new Set(p.keys)) keyText += `${copyValue(k)}\t${p.id}\n`;
+  if (keyText) await c.copyFrom('patient_match_key', ['key', 'record_id'], keyText);
 
   for (const m of merges) {
     const survivor = finalId(m.survivor);
@@ -351,7 +372,7 @@ export async function unifyRecords(
 
   for (const p of pending) dirty.add(finalId(p.profileId));
   for (const d of [...dirty]) dirty.add(finalId(d));
-  await recomputeProfiles(c, [...dirty], ctx.now);
+  await recomputeProfiles(c, [...dirty], ctx.now, new Set(toCreate));
   return stats;
 }
 

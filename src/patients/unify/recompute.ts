@@ -1,4 +1,5 @@
-import { inTransaction, type SqlClient } from '../../db/client.ts';
+import { randomUUID } from 'node:crypto';
+import { copyValue, inTransaction, type SqlClient, textArrayLiteral } from '../../db/client.ts';
 import { foldName, normalisePhone } from '../match/normalise.ts';
 import { DEFAULT_SURVIVORSHIP, type GoldenRecord, survive } from '../match/survivorship.ts';
 import type { ContactKind, PostalAddress, SourceKind, SourceRecord } from '../model.ts';
@@ -21,6 +22,19 @@ export function addressDisplay(a: PostalAddress): string {
     .join(', ');
 }
 
+// libphonenumber's national formatting is the slowest step of a rebuild; numbers repeat across rebuilds.
+const displays = new Map<string, { display: string; mobile: boolean | null }>();
+function phoneDisplay(e164: string): { display: string; mobile: boolean | null } {
+  let d = displays.get(e164);
+  if (!d) {
+    const n = normalisePhone(e164);
+    d = n.ok ? { display: n.display, mobile: n.mobile } : { display: e164, mobile: null };
+    if (displays.size > 100_000) displays.clear();
+    displays.set(e164, d);
+  }
+  return d;
+}
+
 interface DesiredPoint {
   profile_id: string;
   kind: ContactKind;
@@ -40,6 +54,8 @@ export async function recomputeProfiles(
   c: SqlClient,
   profileIds: readonly string[],
   now: Date,
+  /** Profiles created in this transaction: they have no contact points yet, so theirs go in by COPY. */
+  fresh: ReadonlySet<string> = new Set(),
 ): Promise<void> {
   if (profileIds.length === 0) return;
   const q = inTransaction(c);
@@ -85,8 +101,8 @@ export async function recomputeProfiles(
     for (const r of recs) {
       for (const e of r.data.emails) add('email', e, e, null, r.data.source);
       for (const ph of r.data.phones) {
-        const n = normalisePhone(ph);
-        add('phone', ph, n.ok ? n.display : ph, n.ok ? n.mobile : null, r.data.source);
+        const d = phoneDisplay(ph);
+        add('phone', ph, d.display, d.mobile, r.data.source);
       }
     }
     if (golden.address) {
@@ -112,7 +128,18 @@ export async function recomputeProfiles(
       now,
     ],
   );
-  const json = JSON.stringify(desired);
+  const stamp = now.toISOString();
+  let copyText = '';
+  for (const d of desired)
+    if (fresh.has(d.profile_id))
+      copyText += `${randomUUID()}\t${d.profile_id}\t${d.kind}\t${copyValue(d.value)}\t${copyValue(d.display)}\t${d.mobile === null ? '\\N' : d.mobile}\t${copyValue(textArrayLiteral(d.sources))}\t${stamp}\t${stamp}\n`;
+  if (copyText)
+    await c.copyFrom(
+      'patient_contact_point',
+      ['id', 'profile_id', 'kind', 'value', 'display', 'mobile', 'sources', 'created_at', 'updated_at'],
+      copyText,
+    );
+  const json = JSON.stringify(desired.filter((d) => !fresh.has(d.profile_id)));
   await q.query(
     `INSERT INTO patient_contact_point (id, profile_id, kind, value, display, mobile, sources, created_at, updated_at)
      SELECT gen_random_uuid(), x.profile_id, x.kind, x.value, x.display, x.mobile,
@@ -130,6 +157,6 @@ export async function recomputeProfiles(
      WHERE p.profile_id = ANY($2::uuid[]) AND p.status <> 'removed' AND NOT ('manual' = ANY(p.sources))
        AND (p.profile_id, p.kind, p.value) NOT IN
          (SELECT x.profile_id, x.kind, x.value FROM jsonb_to_recordset($1::jsonb) AS x(profile_id uuid, kind text, value text))`,
-    [json, profileIds, now],
+    [json, profileIds.filter((id) => !fresh.has(id)), now],
   );
 }

@@ -15,10 +15,14 @@ export function isMessageKey(key: string): key is MessageKey {
 const STORAGE_KEY = 'po-lang';
 const TIME_ZONE = 'Europe/Stockholm';
 
-/** The remembered choice, else the first of the browser's languages we speak, else Swedish. */
-export function initialLang(): Lang {
+/**
+ * The remembered choice, else `fallback` when given (the patients' pages speak
+ * Swedish first), else the first of the browser's languages we speak, else Swedish.
+ */
+export function initialLang(fallback?: Lang): Lang {
   const stored = localStorage.getItem(STORAGE_KEY);
   if (stored === 'sv' || stored === 'en') return stored;
+  if (fallback) return fallback;
   const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
   for (const tag of preferred) {
     const base = tag?.toLowerCase().split('-')[0];
@@ -41,8 +45,8 @@ interface I18n {
 
 const I18nContext = createContext<I18n | null>(null);
 
-export function I18nProvider({ children }: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(initialLang);
+export function I18nProvider({ children, fallback }: { children: ReactNode; fallback?: Lang }) {
+  const [lang, setLangState] = useState<Lang>(() => initialLang(fallback));
 
   useEffect(() => {
     document.documentElement.lang = lang;

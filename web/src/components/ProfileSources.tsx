@@ -1,0 +1,203 @@
+import { type FormEvent, useId, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { api } from '../api.ts';
+import { isMessageKey, useI18n } from '../i18n/index.tsx';
+import { formatPersonnummer } from '../personnummer.ts';
+import type { Patient360, ProfileRecord, RecordMatch } from '../types.ts';
+import { ErrorText } from './ErrorText.tsx';
+
+function isMatch(m: unknown): m is RecordMatch {
+  return typeof m === 'object' && m !== null && 'explanation' in m && 'via' in m;
+}
+
+function Explanation({ match, records }: { match: unknown; records: ProfileRecord[] }) {
+  const { t, number } = useI18n();
+  if (!isMatch(match)) return <p className="hint">{t('sources.firstRecord')}</p>;
+  const x = match.explanation;
+  const via = records.find((r) => r.id === match.via);
+  const ruleKey = `matchRule.${x.kind}`;
+  const pct = (v: number) => `${number(Math.round(v * 1000) / 10)} %`;
+  return (
+    <div className="match">
+      <p>
+        <strong>{isMessageKey(ruleKey) ? t(ruleKey) : x.kind}</strong>{' '}
+        <span className="hint">
+          ({t('sources.rule')} <code>{x.rule}</code>)
+        </span>
+        <span className="block">
+          {t('sources.score', { score: number(x.score), threshold: number(x.threshold) })}
+          {' · '}
+          {t('sources.via', { record: via ? `${via.source}/${via.externalId}` : match.via.slice(0, 8) })}
+        </span>
+      </p>
+      {x.fields.length > 0 && (
+        <div className="table-wrap">
+          <table className="compact-table">
+            <caption className="visually-hidden">{t('sources.fields')}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t('sources.field')}</th>
+                <th scope="col">{t('sources.thisRecord')}</th>
+                <th scope="col">{t('sources.otherRecord')}</th>
+                <th scope="col">{t('sources.similarity')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {x.fields.map((f) => {
+                const key = `matchField.${f.field}`;
+                return (
+                  <tr key={f.field}>
+                    <th scope="row">{isMessageKey(key) ? t(key) : f.field}</th>
+                    <td>{f.a || '–'}</td>
+                    <td>{f.b || '–'}</td>
+                    <td className="nowrap">{pct(f.similarity)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function RecordData({ r }: { r: ProfileRecord }) {
+  const { t, date } = useI18n();
+  const d = r.data;
+  if (!d) return <p className="hint">{t('sources.noData')}</p>;
+  const address = d.addresses[0];
+  const rows: [string, string][] = [
+    [t('patient.name'), [...d.given, d.family].filter(Boolean).join(' ')],
+    [t('patient.personnummer'), d.personnummer ? formatPersonnummer(d.personnummer) : ''],
+    [t('patient.birthDate'), date(d.birthDate)],
+    [t('contactKind.email'), d.emails.join(', ')],
+    [t('contactKind.phone'), d.phones.join(', ')],
+    [
+      t('patient.address'),
+      address
+        ? [address.lines.join(', '), [address.postalCode, address.city].filter(Boolean).join(' ')]
+            .filter(Boolean)
+            .join(', ')
+        : '',
+    ],
+    [t('prefs.language'), d.language ?? ''],
+  ];
+  return (
+    <dl className="record-data">
+      {rows
+        .filter(([, v]) => v)
+        .map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+    </dl>
+  );
+}
+
+function Split({ data, onChanged }: { data: Patient360; onChanged(): void }) {
+  const { t } = useI18n();
+  const id = useId();
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setDone(null);
+    if (chosen.length === 0) return setError(new Error(t('split.chooseRecords')));
+    if (chosen.length >= data.records.length) return setError(new Error(t('split.keepOne')));
+    if (reason.trim().length < 3) return setError(new Error(t('split.reasonRequired')));
+    setBusy(true);
+    try {
+      const out = await api.post<{ newProfileId: string }>(
+        `/api/profiles/${encodeURIComponent(data.profile.id)}/split`,
+        { recordIds: chosen, reason: reason.trim() },
+      );
+      setDone(out.newProfileId);
+      setChosen([]);
+      setReason('');
+      onChanged();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="split" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>{t('split.title')}</h3>
+      <p className="hint">{t('split.explain')}</p>
+      <fieldset>
+        <legend>{t('split.records')}</legend>
+        {data.records.map((r) => (
+          <label key={r.id} className="checkbox">
+            <input
+              type="checkbox"
+              checked={chosen.includes(r.id)}
+              onChange={(e) =>
+                setChosen((c) => (e.target.checked ? [...c, r.id] : c.filter((x) => x !== r.id)))
+              }
+            />
+            {r.source}/{r.externalId}
+          </label>
+        ))}
+      </fieldset>
+      <label htmlFor={`${id}-reason`}>{t('split.reason')}</label>
+      <textarea id={`${id}-reason`} rows={2} value={reason} onChange={(e) => setReason(e.target.value)} />
+      <ErrorText error={error} />
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {t('split.submit')}
+        </button>
+      </div>
+      <div role="status">
+        {done && (
+          <p>
+            {t('split.done')} <Link to={`/profiles/${encodeURIComponent(done)}`}>{t('split.open')}</Link>
+            <span className="block hint">{t('split.note')}</span>
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** Each source record behind the profile, how it was matched, and (patient:write) splitting some out. */
+export function ProfileSources({
+  data,
+  canWrite,
+  onChanged,
+}: {
+  data: Patient360;
+  canWrite: boolean;
+  onChanged(): void;
+}) {
+  const { t, dateTime } = useI18n();
+  return (
+    <section className="card" id="sources" aria-labelledby="sources-heading">
+      <h2 id="sources-heading">{t('sources.title', { n: data.records.length })}</h2>
+      <ul className="plain records">
+        {data.records.map((r) => (
+          <li key={r.id} className="record" data-source={r.source}>
+            <h3>
+              {r.source} <code className="external-id">{r.externalId}</code>
+              {r.deleted && <span className="badge warn">{t('sources.deleted')}</span>}
+              {r.suppressed && <span className="badge warn">{t('sources.suppressed')}</span>}
+            </h3>
+            <p className="hint">{t('sources.received', { at: dateTime(r.updatedAt) })}</p>
+            <RecordData r={r} />
+            <Explanation match={r.match} records={data.records} />
+          </li>
+        ))}
+      </ul>
+      {canWrite && data.records.length > 1 && <Split data={data} onChanged={onChanged} />}
+    </section>
+  );
+}

@@ -1,0 +1,159 @@
+/**
+ * Labels for the patients module's codes (channels, purposes, consent states,
+ * evidence), shared by the profile pages. Codes come from the server's schemas;
+ * every text comes from the catalogues.
+ */
+import type { Lang, MessageKey, Translate } from '../i18n/index.tsx';
+import type {
+  Channel,
+  ConsentEvent,
+  ConsentPolicy,
+  ConsentRow,
+  ContactKind,
+  Golden,
+  ObservationPoint,
+  Purpose,
+} from '../types.ts';
+
+export const CHANNELS: readonly Channel[] = ['email', 'sms', 'letter', 'push'];
+export const PURPOSES: readonly Purpose[] = ['care', 'outreach', 'tracking'];
+
+export const CHANNEL_LABEL: Record<Channel, MessageKey> = {
+  email: 'channel.email',
+  sms: 'channel.sms',
+  letter: 'channel.letter',
+  push: 'channel.push',
+};
+
+export const PURPOSE_LABEL: Record<Purpose, MessageKey> = {
+  care: 'purpose.care',
+  outreach: 'purpose.outreach',
+  tracking: 'purpose.tracking',
+};
+
+export const KIND_LABEL: Record<ContactKind, MessageKey> = {
+  email: 'contactKind.email',
+  phone: 'contactKind.phone',
+  postal: 'contactKind.postal',
+  push: 'contactKind.push',
+};
+
+/** The channel that delivers to a contact point of each kind. */
+export const KIND_CHANNEL: Record<ContactKind, Channel> = {
+  email: 'email',
+  phone: 'sms',
+  postal: 'letter',
+  push: 'push',
+};
+
+export function isPurpose(p: string): p is Purpose {
+  return (PURPOSES as readonly string[]).includes(p);
+}
+
+/** "Anna Maria Svensson" from the golden record. */
+export function goldenName(g: Golden): string {
+  return [...(g.given ?? []), g.family].filter(Boolean).join(' ');
+}
+
+/** Whole years from a YYYY-MM-DD birth date to today in Sweden. */
+export function ageOf(birthDate: string | undefined | null, today = swedishToday()): number | null {
+  if (!birthDate || !/^\d{4}-\d{2}-\d{2}$/.test(birthDate)) return null;
+  const years = Number(today.slice(0, 4)) - Number(birthDate.slice(0, 4));
+  return today.slice(5) < birthDate.slice(5) ? years - 1 : years;
+}
+
+export function swedishToday(): string {
+  // sv-SE formats dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm' }).format(new Date());
+}
+
+/** A topic's label from the consent policy; "all topics" for null; the id when the policy no longer has it. */
+export function topicLabel(
+  policy: ConsentPolicy | undefined,
+  lang: Lang,
+  t: Translate,
+  topic: string | null,
+): string {
+  if (topic === null) return t('consent.allTopics');
+  return policy?.topics.find((x) => x.id === topic)?.label[lang] ?? topic;
+}
+
+export type Tone = 'yes' | 'no' | 'wait' | 'neutral';
+
+/** What a consent matrix cell says: the state, read with the enforcement (opt-in, opt-out, not required). */
+export function consentCell(row: Pick<ConsentRow, 'state' | 'enforcement' | 'objected' | 'permits'>): {
+  label: MessageKey;
+  tone: Tone;
+} {
+  const tone: Tone = row.permits ? 'yes' : row.state === 'pending' ? 'wait' : 'no';
+  if (row.objected) return { label: 'consent.state.objected', tone };
+  switch (row.state) {
+    case 'granted':
+      return { label: 'consent.state.granted', tone };
+    case 'withdrawn':
+      return { label: 'consent.state.withdrawn', tone };
+    case 'pending':
+      return { label: 'consent.state.pending', tone };
+    default:
+      if (row.enforcement === 'not-required') return { label: 'consent.state.notRequired', tone };
+      if (row.enforcement === 'opt-out') return { label: 'consent.state.notOptedOut', tone };
+      return { label: 'consent.state.none', tone };
+  }
+}
+
+export const ENFORCEMENT_LABEL: Record<ConsentRow['enforcement'], MessageKey> = {
+  'opt-in': 'consent.enforcement.opt-in',
+  'opt-out': 'consent.enforcement.opt-out',
+  'not-required': 'consent.enforcement.not-required',
+};
+
+/** "Consent given: outreach by e-mail, newsletter (anna@example.se)". */
+export function consentEventText(
+  e: ConsentEvent,
+  t: Translate,
+  topic: (id: string | null) => string,
+): string {
+  if (e.objection) return t('consent.event.objection');
+  const state =
+    e.state === 'granted'
+      ? t('consent.event.granted')
+      : e.state === 'withdrawn'
+        ? t('consent.event.withdrawn')
+        : t('consent.event.pending');
+  const scope = t('consent.event.scope', {
+    purpose: t(PURPOSE_LABEL[e.purpose]).toLowerCase(),
+    channel: e.channel ? t(CHANNEL_LABEL[e.channel]) : t('consent.allChannels'),
+    topic: topic(e.topic).toLowerCase(),
+  });
+  return `${state}: ${scope}${e.contactValue ? ` (${e.contactValue})` : ''}`;
+}
+
+/** How the change is proven. */
+export function evidenceText(e: ConsentEvent, t: Translate, dateTime: (v: string) => string): string {
+  const ev = e.evidence;
+  switch (ev.kind) {
+    case 'fhir-consent':
+      return t('evidence.fhir', { ref: ev.reference });
+    case 'form':
+      return t('evidence.form', { form: ev.form });
+    case 'reply':
+      return t('evidence.reply', { text: ev.text, from: ev.from });
+    case 'staff':
+      return t('evidence.staff', { note: ev.note });
+    case 'double-opt-in':
+      return t('evidence.doubleOptIn', { at: dateTime(ev.confirmedAt) });
+    case 'import':
+      return ev.row === undefined
+        ? t('evidence.import', { source: ev.source })
+        : t('evidence.importRow', { source: ev.source, row: ev.row });
+  }
+}
+
+const UNITS: Record<string, string> = { 'mm[Hg]': 'mmHg', 'kg/m2': 'kg/m²' };
+
+/** "53 mmol/mol", "142/88 mmHg". */
+export function observationValue(p: ObservationPoint, number: (n: number) => string): string {
+  const unit = UNITS[p.unit] ?? p.unit;
+  const value = p.value2 === undefined ? number(p.value) : `${number(p.value)}/${number(p.value2)}`;
+  return unit ? `${value} ${unit}` : value;
+}
