@@ -48,8 +48,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sync.stop();
-  await s.close();
+  await sync?.stop();
+  await s?.close();
 });
 
 describe('malformed requests', () => {

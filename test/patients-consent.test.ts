@@ -49,8 +49,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sync.stop();
-  await s.close();
+  await sync?.stop();
+  await s?.close();
 });
 
 describe('staff-recorded consent', () => {

@@ -28,8 +28,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sync.stop();
-  await s.close();
+  await sync?.stop();
+  await s?.close();
 });
 
 const phoneOf = async (id: string) => {

@@ -21,8 +21,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sync.stop();
-  await s.close();
+  await sync?.stop();
+  await s?.close();
 });
 
 const crm = [

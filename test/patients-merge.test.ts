@@ -21,7 +21,7 @@ beforeAll(async () => {
   expect(r.body.stats).toMatchObject({ created: 2, profilesCreated: 2 });
 });
 
-afterAll(() => s.close());
+afterAll(() => s?.close());
 
 const page = async (id: string) => {
   const r = await api(`/api/profiles/${id}`);

@@ -33,8 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sync.stop();
-  await s.close();
+  await sync?.stop();
+  await s?.close();
 });
 
 describe('export', () => {

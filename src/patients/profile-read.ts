@@ -257,6 +257,12 @@ export async function profileDetail(db: Queryable, id: string): Promise<ProfileD
     history,
     contactPoints: points,
     consents,
-    conflicts: conflicts.map((c) => ({ id: c.id, recordId: c.record_id, reason: c.reason, at: iso(c.at) })),
+    // The reason quotes the other record's identifiers; whoever opens this profile may not see that person.
+    conflicts: conflicts.map((c) => ({
+      id: c.id,
+      recordId: c.record_id,
+      reason: c.reason.replace(/\d{6,}(-\d{4})?/g, '…'),
+      at: iso(c.at),
+    })),
   };
 }

@@ -265,6 +265,9 @@ export function clusterRecords(
   const index = new Map<number, number | number[]>();
   const seenAt: number[] = [];
   const links: ClusterLink[] = [];
+  const candidates: Candidate[] = [];
+  const profiles = new Map<string, ProfileSummary>();
+  const rootOf = new Map<string, number>();
   let merges = 0;
   let conflicts = 0;
 
@@ -288,29 +291,30 @@ export function clusterRecords(
     seenAt.push(-1);
 
     const recordKeys = blockingKeysOf(f, rules).map(hashKey);
-    const candidates: Candidate[] = [];
-    const profiles = new Map<string, ProfileSummary>();
-    const rootOf = new Map<string, number>();
-    const consider = (j: number): void => {
-      if (seenAt[j] === i) return;
-      seenAt[j] = i;
-      const root = find(j);
-      const profileId = keys[root];
-      if (!rootOf.has(profileId)) {
-        rootOf.set(profileId, root);
-        profiles.set(profileId, {
-          profileId,
-          personnummers: new Set(valuesOf(personnummers[root])),
-          birthDates: new Set(valuesOf(birthDates[root])),
-        });
-      }
-      candidates.push({ recordKey: keys[j], record: recs[j], profileId, features: feats[j] });
-    };
+    // Reused across records: allocation, not comparison, is what limits the batch.
+    candidates.length = 0;
+    profiles.clear();
+    rootOf.clear();
     for (const key of recordKeys) {
       const entry = index.get(key);
       if (entry === undefined) continue;
-      if (typeof entry === 'number') consider(entry);
-      else for (const j of entry) consider(j);
+      const n = typeof entry === 'number' ? 1 : entry.length;
+      for (let k = 0; k < n; k++) {
+        const j = typeof entry === 'number' ? entry : entry[k];
+        if (seenAt[j] === i) continue;
+        seenAt[j] = i;
+        const root = find(j);
+        const profileId = keys[root];
+        if (!rootOf.has(profileId)) {
+          rootOf.set(profileId, root);
+          profiles.set(profileId, {
+            profileId,
+            personnummers: new Set(valuesOf(personnummers[root])),
+            birthDates: new Set(valuesOf(birthDates[root])),
+          });
+        }
+        candidates.push({ recordKey: keys[j], record: recs[j], profileId, features: feats[j] });
+      }
     }
 
     const placement = candidates.length === 0 ? null : placeRecordOf(record, f, candidates, profiles, rules);

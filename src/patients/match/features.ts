@@ -3,9 +3,9 @@
  * record object: folding and preparing names dominates the cost of a
  * comparison, and a record is compared many times while clustering.
  */
-import { parsePersonnummer } from '../../generate/personnummer.ts';
+import { luhnCheckDigit } from '../../generate/personnummer.ts';
 import type { SourceRecord } from '../model.ts';
-import { foldName, normalisePostalCode } from './normalise.ts';
+import { foldName, isRealDate, normalisePostalCode } from './normalise.ts';
 import { type PreparedFamily, type PreparedGiven, prepareFamily, prepareGiven } from './similarity.ts';
 
 export interface RecordFeatures {
@@ -46,19 +46,44 @@ export function featuresOf(r: SourceRecord): RecordFeatures {
   return features;
 }
 
+/** The birth date a 12-digit personnummer encodes, or undefined when it is not a valid one. */
+function personnummerBirthDate(value: string): string | undefined {
+  if (value.length !== 12 || !/^\d{12}$/.test(value)) return undefined;
+  if (luhnCheckDigit(value.slice(2, 11)) !== value.charCodeAt(11) - 48) return undefined;
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(4, 6));
+  const rawDay = Number(value.slice(6, 8));
+  const day = rawDay > 60 ? rawDay - 60 : rawDay;
+  if (!isRealDate(year, month, day)) return undefined;
+  return `${value.slice(0, 4)}-${value.slice(4, 6)}-${String(day).padStart(2, '0')}`;
+}
+
+// Few distinct cities, many records: fold each once (bounded, see similarity.ts).
+const cityCache = new Map<string, string>();
+
+function cityKey(city: string): string {
+  let key = cityCache.get(city);
+  if (key === undefined) {
+    if (cityCache.size >= 50_000) cityCache.clear();
+    key = foldName(city).replaceAll(' ', '');
+    cityCache.set(city, key);
+  }
+  return key;
+}
+
 /** Uncached: for batch callers that keep the features beside their records themselves. */
 export function computeFeatures(r: SourceRecord): RecordFeatures {
-  const parsed = r.personnummer === undefined ? undefined : parsePersonnummer(r.personnummer);
+  const pnrBirth = r.personnummer === undefined ? undefined : personnummerBirthDate(r.personnummer);
   const postalCodes: string[] = [];
   const cities: string[] = [];
   for (const address of r.addresses) {
     const postal = address.postalCode === undefined ? undefined : normalisePostalCode(address.postalCode);
     if (postal) postalCodes.push(postal);
-    if (address.city) cities.push(foldName(address.city).replaceAll(' ', ''));
+    if (address.city) cities.push(cityKey(address.city));
   }
   return {
-    personnummer: parsed ? r.personnummer : undefined,
-    birthDate: r.birthDate ?? parsed?.birthDate,
+    personnummer: pnrBirth === undefined ? undefined : r.personnummer,
+    birthDate: r.birthDate ?? pnrBirth,
     gender: r.gender === 'male' || r.gender === 'female' ? r.gender : undefined,
     given: prepareGiven(r.given),
     family: prepareFamily(r.family),

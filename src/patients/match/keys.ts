@@ -3,7 +3,8 @@
  * they share a key, so for every enabled rule the keys are chosen from what
  * that rule requires to be equal: any pair the rule could accept shares at
  * least one key, whatever the names look like (typos, nicknames and swapped
- * given/family names never hide a candidate).
+ * given/family names never hide a candidate). No key holds a name for the
+ * same reason.
  */
 import type { SourceRecord } from '../model.ts';
 import { featuresOf, type RecordFeatures } from './features.ts';

@@ -158,6 +158,7 @@ export function normaliseEmail(raw: string): Normalised<{ value: string }> {
 
 /** Swedish postal codes: five digits, written with or without a space ('114 32'), sometimes 'SE-' prefixed. */
 export function normalisePostalCode(raw: string): string | undefined {
+  if (raw.length === 5 && /^\d{5}$/.test(raw)) return raw;
   const digits = raw
     .trim()
     .replace(/^se[- ]?/i, '')

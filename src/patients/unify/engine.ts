@@ -9,6 +9,18 @@ import { suppressedHashes, suppressionKeys } from '../suppression.ts';
 import { mergeInto } from './merge.ts';
 import { recomputeProfiles } from './recompute.ts';
 
+const PROFILE_LOCK = 0x0f4e_ed02;
+
+/**
+ * Unification, merge, split and erasure change which records belong to which
+ * profile; they take this transaction lock so that an import running beside an
+ * erasure cannot write into the erased profile, and two merges cannot
+ * deadlock. Keyed by schema, like the change feed's lock.
+ */
+export async function lockProfiles(c: SqlClient): Promise<void> {
+  await c.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [PROFILE_LOCK]);
+}
+
 /** A key shared by more records than this (a clinic's switchboard number) adds no evidence worth the work. */
 const CANDIDATES_PER_KEY = 50;
 
@@ -62,7 +74,6 @@ interface ExistingRow {
 }
 
 interface CandidateRow {
-  key: string;
   id: string;
   data: SourceRecord;
   profile_id: string;
@@ -110,6 +121,7 @@ export async function unifyRecords(
   const stats = emptyStats();
   stats.received = inputs.length;
   const q = inTransaction(c);
+  await lockProfiles(c);
   const byId = new Map<string, SourceRecord>();
   for (const r of inputs) byId.set(recordIdFor(r.source, r.externalId), r);
   const ids = [...byId.keys()];
@@ -139,7 +151,8 @@ export async function unifyRecords(
       continue;
     }
     if (old?.profile_id) dirty.add(old.profile_id);
-    if (keysOf.get(id)!.some((k) => hit.has(k.hash))) {
+    // Once suppressed, always: an EHR correction of the personnummer must not bring an erased person back.
+    if (old?.suppressed || keysOf.get(id)!.some((k) => hit.has(k.hash))) {
       suppressed.push({ id, record });
       stats.suppressed++;
       continue;
@@ -167,15 +180,35 @@ export async function unifyRecords(
   // Candidates: stored records sharing a key, minus those being placed again now.
   const allKeys = [...new Set(pending.flatMap((p) => p.keys))];
   const index = new Map<string, Candidate[]>();
-  for (const row of await q.query<CandidateRow>(
-    `SELECT k.key, r.id, r.data, r.profile_id FROM patient_match_key k JOIN patient_record r ON r.id = k.record_id
-     WHERE k.key = ANY($1::text[]) AND r.profile_id IS NOT NULL AND NOT (r.id = ANY($2::uuid[]))`,
-    [allKeys, moving],
-  )) {
-    const list = index.get(row.key) ?? [];
-    if (list.length < CANDIDATES_PER_KEY)
-      list.push({ recordKey: row.id, record: row.data, profileId: row.profile_id });
-    index.set(row.key, list);
+  // Two indexed steps, not one join: as one query the planner hashes the whole
+  // record table once the key list is long, and every batch then costs O(all records).
+  const movingSet = new Set(moving);
+  const keyRows = await q.query<{ key: string; record_id: string }>(
+    'SELECT key, record_id FROM patient_match_key WHERE key = ANY($1::text[])',
+    [allKeys],
+  );
+  const perKey = new Map<string, string[]>();
+  for (const k of keyRows) {
+    if (movingSet.has(k.record_id)) continue;
+    const list = perKey.get(k.key) ?? [];
+    if (list.length < CANDIDATES_PER_KEY) list.push(k.record_id);
+    perKey.set(k.key, list);
+  }
+  const candidateIds = [...new Set([...perKey.values()].flat())];
+  const candidateRows = candidateIds.length
+    ? await q.query<CandidateRow>(
+        'SELECT id, data, profile_id FROM patient_record WHERE id = ANY($1::uuid[]) AND profile_id IS NOT NULL',
+        [candidateIds],
+      )
+    : [];
+  const byRecord = new Map(candidateRows.map((r) => [r.id, r]));
+  for (const [key, ids] of perKey) {
+    const list: Candidate[] = [];
+    for (const id of ids) {
+      const row = byRecord.get(id);
+      if (row) list.push({ recordKey: row.id, record: row.data, profileId: row.profile_id });
+    }
+    if (list.length) index.set(key, list);
   }
   const candidateProfiles = [...new Set([...index.values()].flat().map((x) => x.profileId))];
   const summaries = await loadSummaries(q, candidateProfiles, moving);
@@ -399,20 +432,29 @@ async function loadSummaries(
 ): Promise<Map<string, Summary>> {
   const out = new Map<string, Summary>();
   if (profileIds.length === 0) return out;
-  const rows = await q.query<{
-    id: string;
-    created_at: Date | string;
-    pnrs: string[] | null;
-    births: string[] | null;
-  }>(
-    `SELECT p.id, p.created_at,
-       array_remove(array_agg(DISTINCT r.data->>'personnummer'), NULL) AS pnrs,
-       array_remove(array_agg(DISTINCT r.data->>'birthDate'), NULL) AS births
-     FROM patient_profile p LEFT JOIN patient_record r
-       ON r.profile_id = p.id AND NOT r.deleted AND r.data IS NOT NULL AND NOT (r.id = ANY($2::uuid[]))
-     WHERE p.id = ANY($1::uuid[]) GROUP BY p.id, p.created_at`,
-    [profileIds, exclude],
+  const created = await q.query<{ id: string; created_at: Date | string }>(
+    'SELECT id, created_at FROM patient_profile WHERE id = ANY($1::uuid[])',
+    [profileIds],
   );
+  const facts = new Map(
+    (
+      await q.query<{ profile_id: string; pnrs: string[] | null; births: string[] | null }>(
+        `SELECT profile_id,
+           array_remove(array_agg(DISTINCT data->>'personnummer'), NULL) AS pnrs,
+           array_remove(array_agg(DISTINCT data->>'birthDate'), NULL) AS births
+         FROM patient_record WHERE profile_id = ANY($1::uuid[]) AND NOT deleted AND data IS NOT NULL
+           AND NOT (id = ANY($2::uuid[]))
+         GROUP BY profile_id`,
+        [profileIds, exclude],
+      )
+    ).map((r) => [r.profile_id, r]),
+  );
+  const rows = created.map((p) => ({
+    id: p.id,
+    created_at: p.created_at,
+    pnrs: facts.get(p.id)?.pnrs ?? null,
+    births: facts.get(p.id)?.births ?? null,
+  }));
   for (const r of rows)
     out.set(r.id, {
       profileId: r.id,

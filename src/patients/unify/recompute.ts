@@ -116,7 +116,7 @@ export async function recomputeProfiles(
     `UPDATE patient_profile p SET golden = coalesce(x.golden, p.golden), personnummer = x.golden->>'personnummer',
        family_fold = x.family_fold, birth_date = x.golden->>'birthDate', updated_at = $2, version = p.version + 1
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, golden jsonb, family_fold text)
-     WHERE p.id = x.id AND x.golden IS NOT NULL`,
+     WHERE p.id = x.id AND x.golden IS NOT NULL AND p.status = 'active'`,
     [
       JSON.stringify(
         goldens.map((g) => ({

@@ -27,6 +27,7 @@ import {
   PURPOSES,
   topicLabel,
 } from './patientLabels.ts';
+import { TableWrap } from './TableWrap.tsx';
 
 type Topic = (id: string | null) => string;
 
@@ -42,8 +43,14 @@ function ConsentMatrix({ rows, topic }: { rows: ConsentRow[]; topic: Topic }) {
   for (const r of rows)
     if (!keys.some((k) => k.purpose === r.purpose && k.topic === r.topic))
       keys.push({ purpose: r.purpose, topic: r.topic });
+  // Each purpose starts with its "all topics" row, then the topics.
+  keys.sort(
+    (a, b) =>
+      PURPOSES.indexOf(a.purpose) - PURPOSES.indexOf(b.purpose) ||
+      Number(a.topic !== null) - Number(b.topic !== null),
+  );
   return (
-    <div className="table-wrap">
+    <TableWrap label={t('consent.matrix')}>
       <table className="consent-matrix">
         <caption className="visually-hidden">{t('consent.matrix')}</caption>
         <thead>
@@ -91,7 +98,7 @@ function ConsentMatrix({ rows, topic }: { rows: ConsentRow[]; topic: Topic }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableWrap>
   );
 }
 

@@ -3,7 +3,8 @@ import { api } from '../api.ts';
 import { useI18n } from '../i18n/index.tsx';
 import type { ConsentRow, ContactPoint, Patient360, Purpose } from '../types.ts';
 import { ErrorText } from './ErrorText.tsx';
-import { CHANNEL_LABEL, consentCell, KIND_CHANNEL, KIND_LABEL } from './patientLabels.ts';
+import { CHANNEL_LABEL, consentCell, KIND_CHANNEL, KIND_LABEL, others } from './patientLabels.ts';
+import { TableWrap } from './TableWrap.tsx';
 
 const STATUS_LABEL = {
   active: 'contactStatus.active',
@@ -70,13 +71,11 @@ export function ProfileContactPoints({
       {points.length === 0 ? (
         <p>{t('contacts.none')}</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label={t('contacts.title')}>
           <table className="contact-points">
             <thead>
               <tr>
                 <th scope="col">{t('contacts.point')}</th>
-                <th scope="col">{t('contacts.status')}</th>
-                <th scope="col">{t('contacts.verified')}</th>
                 <th scope="col">{t('contacts.outreach')}</th>
                 <th scope="col">{t('contacts.care')}</th>
                 <th scope="col">{t('contacts.sources')}</th>
@@ -88,19 +87,28 @@ export function ProfileContactPoints({
                 <tr key={p.id} className={p.status === 'removed' ? 'muted' : undefined}>
                   <th scope="row">
                     <span className="hint block">
-                      {t(KIND_LABEL[p.kind])} · {t(CHANNEL_LABEL[KIND_CHANNEL[p.kind]])}
+                      {t(KIND_LABEL[p.kind])}
+                      {t(CHANNEL_LABEL[KIND_CHANNEL[p.kind]]) !== t(KIND_LABEL[p.kind]) &&
+                        ` · ${t(CHANNEL_LABEL[KIND_CHANNEL[p.kind]])}`}
                       {p.kind === 'phone' && p.mobile === false ? ` · ${t('contacts.notMobile')}` : ''}
                     </span>
                     <span className="contact-value">{p.display || p.value}</span>
                     {p.preferred && <span className="badge">{t('contacts.preferred')}</span>}
                     {p.sharedWith > 0 && p.status !== 'removed' && (
                       <span className="badge warn block-badge">
-                        {t('contacts.shared', { n: p.sharedWith })}
+                        {t('contacts.shared', { others: others(p.sharedWith, t) })}
                       </span>
                     )}
-                  </th>
-                  <td>
-                    {t(STATUS_LABEL[p.status])}
+                    <span className="block hint point-status">
+                      <span className={p.status === 'active' ? undefined : 'badge warn status-badge'}>
+                        {t(STATUS_LABEL[p.status])}
+                      </span>
+                      {' · '}
+                      {p.verifiedAt
+                        ? t('contacts.verifiedOn', { date: date(p.verifiedAt) })
+                        : t('contacts.unverified')}
+                      {p.verifiedOwn && ` · ${t('contacts.own')}`}
+                    </span>
                     {p.failures.length > 0 && (
                       <details>
                         <summary>{t('contacts.failures', { n: p.failures.length })}</summary>
@@ -113,11 +121,7 @@ export function ProfileContactPoints({
                         </ul>
                       </details>
                     )}
-                  </td>
-                  <td>
-                    {p.verifiedAt ? date(p.verifiedAt) : t('contacts.unverified')}
-                    {p.verifiedOwn && <span className="block hint">{t('contacts.own')}</span>}
-                  </td>
+                  </th>
                   <td>
                     <ConsentChip row={rowFor(data.consent, p, 'outreach')} />
                   </td>
@@ -166,7 +170,7 @@ export function ProfileContactPoints({
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       <p className="hint">{t('contacts.hint')}</p>
     </section>

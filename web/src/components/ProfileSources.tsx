@@ -5,6 +5,7 @@ import { isMessageKey, useI18n } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
 import type { Patient360, ProfileRecord, RecordMatch } from '../types.ts';
 import { ErrorText } from './ErrorText.tsx';
+import { TableWrap } from './TableWrap.tsx';
 
 function isMatch(m: unknown): m is RecordMatch {
   return typeof m === 'object' && m !== null && 'explanation' in m && 'via' in m;
@@ -31,7 +32,7 @@ function Explanation({ match, records }: { match: unknown; records: ProfileRecor
         </span>
       </p>
       {x.fields.length > 0 && (
-        <div className="table-wrap">
+        <TableWrap label={t('sources.fields')}>
           <table className="compact-table">
             <caption className="visually-hidden">{t('sources.fields')}</caption>
             <thead>
@@ -56,7 +57,7 @@ function Explanation({ match, records }: { match: unknown; records: ProfileRecor
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </div>
   );
@@ -97,19 +98,17 @@ function RecordData({ r }: { r: ProfileRecord }) {
   );
 }
 
-function Split({ data, onChanged }: { data: Patient360; onChanged(): void }) {
+function Split({ data, onSplit }: { data: Patient360; onSplit(newProfileId: string): void }) {
   const { t } = useI18n();
   const id = useId();
   const [chosen, setChosen] = useState<string[]>([]);
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<string | null>(null);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
-    setDone(null);
     if (chosen.length === 0) return setError(new Error(t('split.chooseRecords')));
     if (chosen.length >= data.records.length) return setError(new Error(t('split.keepOne')));
     if (reason.trim().length < 3) return setError(new Error(t('split.reasonRequired')));
@@ -119,10 +118,9 @@ function Split({ data, onChanged }: { data: Patient360; onChanged(): void }) {
         `/api/profiles/${encodeURIComponent(data.profile.id)}/split`,
         { recordIds: chosen, reason: reason.trim() },
       );
-      setDone(out.newProfileId);
       setChosen([]);
       setReason('');
-      onChanged();
+      onSplit(out.newProfileId);
     } catch (err) {
       setError(err);
     } finally {
@@ -157,14 +155,6 @@ function Split({ data, onChanged }: { data: Patient360; onChanged(): void }) {
           {t('split.submit')}
         </button>
       </div>
-      <div role="status">
-        {done && (
-          <p>
-            {t('split.done')} <Link to={`/profiles/${encodeURIComponent(done)}`}>{t('split.open')}</Link>
-            <span className="block hint">{t('split.note')}</span>
-          </p>
-        )}
-      </div>
     </form>
   );
 }
@@ -180,6 +170,8 @@ export function ProfileSources({
   onChanged(): void;
 }) {
   const { t, dateTime } = useI18n();
+  // Kept here: after a split this profile may have one record left, and the split form goes away.
+  const [splitOff, setSplitOff] = useState<string | null>(null);
   return (
     <section className="card" id="sources" aria-labelledby="sources-heading">
       <h2 id="sources-heading">{t('sources.title', { n: data.records.length })}</h2>
@@ -197,7 +189,23 @@ export function ProfileSources({
           </li>
         ))}
       </ul>
-      {canWrite && data.records.length > 1 && <Split data={data} onChanged={onChanged} />}
+      {canWrite && data.records.length > 1 && (
+        <Split
+          data={data}
+          onSplit={(id) => {
+            setSplitOff(id);
+            onChanged();
+          }}
+        />
+      )}
+      <div role="status">
+        {splitOff && (
+          <p className="notice">
+            {t('split.done')} <Link to={`/profiles/${encodeURIComponent(splitOff)}`}>{t('split.open')}</Link>
+            <span className="block">{t('split.note')}</span>
+          </p>
+        )}
+      </div>
     </section>
   );
 }

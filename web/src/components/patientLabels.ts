@@ -50,6 +50,11 @@ export function isPurpose(p: string): p is Purpose {
   return (PURPOSES as readonly string[]).includes(p);
 }
 
+/** "one other person", "3 other people". */
+export function others(n: number, t: Translate): string {
+  return n === 1 ? t('people.oneOther') : t('people.others', { n });
+}
+
 /** "Anna Maria Svensson" from the golden record. */
 export function goldenName(g: Golden): string {
   return [...(g.given ?? []), g.family].filter(Boolean).join(' ');

@@ -3,6 +3,7 @@ import { Link } from 'react-router-dom';
 import { api } from '../api.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import '../components/patients.css';
+import { TableWrap } from '../components/TableWrap.tsx';
 import { type MessageKey, useI18n, usePageTitle } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
 import type { ImportField, ImportResult, PersonSource } from '../types.ts';
@@ -98,7 +99,7 @@ function Mapping({
     <section aria-labelledby="mapping-heading">
       <h2 id="mapping-heading">{t('contactImport.mapping')}</h2>
       <p className="hint">{t('contactImport.mappingHint')}</p>
-      <div className="table-wrap">
+      <TableWrap label={t('contactImport.mapping')}>
         <table className="mapping">
           <thead>
             <tr>
@@ -131,7 +132,7 @@ function Mapping({
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
     </section>
   );
 }
@@ -144,7 +145,7 @@ function Preview({ r }: { r: ImportResult }) {
       {r.preview.length === 0 ? (
         <p className="hint">{t('contactImport.noRows')}</p>
       ) : (
-        <div className="table-wrap">
+        <TableWrap label={t('contactImport.preview', { n: r.preview.length })}>
           <table className="preview">
             <thead>
               <tr>
@@ -182,7 +183,7 @@ function Preview({ r }: { r: ImportResult }) {
               })}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </section>
   );
@@ -194,7 +195,7 @@ function Errors({ r }: { r: ImportResult }) {
   return (
     <section aria-labelledby="errors-heading">
       <h2 id="errors-heading">{t('contactImport.errors', { n: number(r.rejected) })}</h2>
-      <div className="table-wrap">
+      <TableWrap label={t('contactImport.errors', { n: number(r.rejected) })}>
         <table className="import-errors">
           <thead>
             <tr>
@@ -217,7 +218,7 @@ function Errors({ r }: { r: ImportResult }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableWrap>
       {r.errors.length > SHOWN_ERRORS && (
         <p className="hint">{t('contactImport.moreErrors', { n: SHOWN_ERRORS })}</p>
       )}

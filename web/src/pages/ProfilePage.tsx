@@ -9,7 +9,14 @@ import { ProfilePreferences, useLanguageName } from '../components/ProfilePrefer
 import { ProfilePrivacy } from '../components/ProfilePrivacy.tsx';
 import { ProfileSources } from '../components/ProfileSources.tsx';
 import { ProfileHistory, ProfileTimeline } from '../components/ProfileTimeline.tsx';
-import { ageOf, CHANNEL_LABEL, CHANNELS, goldenName, KIND_LABEL } from '../components/patientLabels.ts';
+import {
+  ageOf,
+  CHANNEL_LABEL,
+  CHANNELS,
+  goldenName,
+  KIND_LABEL,
+  others,
+} from '../components/patientLabels.ts';
 import { type MessageKey, type Translate, useI18n, usePageTitle } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
 import { useSession } from '../session.tsx';
@@ -39,10 +46,15 @@ function warnings(data: Patient360, t: Translate): { text: string; lang?: string
   for (const p of data.contactPoints)
     if (p.status !== 'removed' && p.sharedWith > 0 && !p.verifiedOwn)
       out.push({
-        text: t('profile.warn.shared', { kind: t(KIND_LABEL[p.kind]), value: p.display, n: p.sharedWith }),
+        text: t('profile.warn.shared', {
+          kind: t(KIND_LABEL[p.kind]),
+          value: p.display,
+          others: others(p.sharedWith, t),
+        }),
       });
   if (data.profile.restricted) out.push({ text: t('profile.warn.restricted') });
-  if (data.conflicts.length > 0)
+  if (data.conflicts.length === 1) out.push({ text: t('profile.warn.conflict') });
+  if (data.conflicts.length > 1)
     out.push({ text: t('profile.warn.conflicts', { n: data.conflicts.length }) });
   for (const w of data.warnings)
     if (!KNOWN_WARNING.some((re) => re.test(w))) out.push({ text: w, lang: 'en' });

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import { api, query } from '../api.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import '../components/patients.css';
+import { TableWrap } from '../components/TableWrap.tsx';
 import { useI18n, usePageTitle } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
 import type { ProfileSummary } from '../types.ts';
@@ -81,7 +82,7 @@ export function Profiles() {
           {results.length === 0 ? (
             <p>{t('profiles.none')}</p>
           ) : (
-            <div className="table-wrap">
+            <TableWrap label={t('profiles.title')}>
               <table>
                 <thead>
                   <tr>
@@ -107,7 +108,7 @@ export function Profiles() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
           {results.length >= LIMIT && <p className="hint">{t('search.more', { n: LIMIT })}</p>}
         </section>
