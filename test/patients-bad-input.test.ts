@@ -155,7 +155,7 @@ describe('access', () => {
     for (const path of [`/api/profiles/${id}`, `/api/profiles/${id}/can-contact?channel=sms&purpose=care`]) {
       const r = await api(path, { headers: other });
       expect(r.status, path).toBe(403);
-      expect(r.body.detail).toMatch(/^Patient\/tove is not related to your care units \(vc-soder\)/);
+      expect(r.body.detail).toMatch(/^profile [0-9a-f-]+ is not related to your care units \(vc-soder\)/);
     }
     const found = await api(`/api/profiles?q=${TOVE.pnr}`, { headers: other });
     expect(found.body.profiles).toEqual([]);

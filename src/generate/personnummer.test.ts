@@ -36,3 +36,18 @@ describe('personnummer', () => {
     expect(parsePersonnummer(allocator.allocate('2001-07-04', false, false, 0)!)?.male).toBe(false);
   });
 });
+
+describe('BirthNumberAllocator with a different salt per call', () => {
+  it('never hands out one number twice for a date', () => {
+    const a = new BirthNumberAllocator();
+    const seen = new Set<string>();
+    for (let i = 0; i < 499; i++) {
+      const n = a.allocate('1980-05-05', i % 2 === 0, false, i * 7919);
+      if (n) {
+        expect(seen.has(n)).toBe(false);
+        seen.add(n);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(400);
+  });
+});

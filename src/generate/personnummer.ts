@@ -42,16 +42,20 @@ export function parsePersonnummer(value: string): ParsedPersonnummer | undefined
  * of distinct birth dates, not the number of patients.
  */
 export class BirthNumberAllocator {
-  private readonly used = new Map<string, number>();
+  private readonly used = new Map<string, { salt: number; count: number }>();
 
   /** Returns the 12-digit number, or undefined if all 499 numbers for that date and sex are taken. */
   allocate(birthDate: string, male: boolean, coordination: boolean, salt: number): string | undefined {
     const key = `${birthDate}${male ? 'M' : 'F'}${coordination ? 'S' : 'P'}`;
-    const k = this.used.get(key) ?? 0;
+    // The first salt seen for a date fixes the walk: a new salt per call would restart it
+    // elsewhere and hand out a number already given (two people, one personnummer).
+    const entry = this.used.get(key) ?? { salt: salt % 499, count: 0 };
+    const k = entry.count;
     if (k >= 499) return undefined;
-    this.used.set(key, k + 1);
+    entry.count = k + 1;
+    this.used.set(key, entry);
     // Walk 1..499 in a salted order (263 is coprime with the prime 499) so numbers look random.
-    const v = ((salt % 499) + k * 263) % 499;
+    const v = (entry.salt + k * 263) % 499;
     const birthNumber = String((v + 1) * 2 - (male ? 1 : 0)).padStart(3, '0');
     const [y, m, d] = birthDate.split('-');
     const day = coordination ? Number(d) + 60 : Number(d);

@@ -155,7 +155,7 @@ export async function loadContactContext(
        p.golden->'language' AS golden_language, p.golden->'deceased' AS golden_deceased,
        (SELECT json_agg(x) FROM (SELECT c.*, ${SHARED_COUNT} AS shared FROM patient_contact_point c
           WHERE c.profile_id = p.id AND c.status <> 'removed') x) AS points,
-       (SELECT json_agg(e) FROM patient_consent e WHERE e.profile_id = p.id) AS consents
+       (SELECT json_agg(e ORDER BY e.seq) FROM patient_consent e WHERE e.profile_id = p.id) AS consents
      FROM patient_profile p WHERE p.id = $1`,
     [profileId],
   );

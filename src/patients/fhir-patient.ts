@@ -9,7 +9,13 @@ import {
 import type { Gender, PostalAddress, SourceRecord } from './model.ts';
 
 /** Identifier systems that carry a Swedish personnummer or samordningsnummer. */
-const PNR_SYSTEMS = new Set([PERSONNUMMER_SYSTEM, SAMORDNINGSNUMMER_SYSTEM]);
+const PNR_SYSTEMS = new Set([
+  PERSONNUMMER_SYSTEM,
+  SAMORDNINGSNUMMER_SYSTEM,
+  // Inera's system URI, used by many Swedish FHIR servers (and our own web app's search).
+  'http://electronichealth.se/identifier/personnummer',
+  'http://electronichealth.se/identifier/samordningsnummer',
+]);
 
 interface FhirPatient {
   resourceType: 'Patient';

@@ -116,11 +116,28 @@ async function importConsents(
   );
   const events: ConsentEvent[] = [];
   const at = opts.now.toISOString();
+  // A list is an old copy of what someone once said: its "yes" never overrides a "no" we
+  // already hold (a STOP reply, a withdrawal, an objection). Its "no" always counts.
+  const refusals = new Set(
+    (
+      await q.query<{ profile_id: string; channel: string | null }>(
+        `SELECT DISTINCT profile_id, channel FROM patient_consent
+         WHERE profile_id = ANY($1::uuid[]) AND purpose = 'outreach' AND (state = 'withdrawn' OR objection)`,
+        [[...new Set(owners.values())]],
+      )
+    ).map((x) => `${x.profile_id}/${x.channel ?? '*'}`),
+  );
   for (const r of wanted) {
     const profileId = owners.get(recordIdFor(r.record.source, r.record.externalId));
     if (!profileId) continue;
     const add = (channel: Channel, granted: boolean | undefined, value: string | undefined) => {
       if (granted === undefined) return;
+      // A yes needs the address or number it was given for; a bare yes would cover every point.
+      if (
+        granted &&
+        (value === undefined || refusals.has(`${profileId}/${channel}`) || refusals.has(`${profileId}/*`))
+      )
+        return;
       const state = granted ? 'granted' : 'withdrawn';
       events.push({
         // Keyed by the import time too: a list that says yes, then no, then yes again is three events.

@@ -4,6 +4,7 @@ import { profileIdFor } from './ids.ts';
 import { conflictBetween } from './match/rules.ts';
 import type { SourceRecord } from './model.ts';
 import { addSuppression, suppressionKeys } from './suppression.ts';
+import { lockProfiles } from './unify/engine.ts';
 import { addHistory, mergeInto } from './unify/merge.ts';
 import { recomputeProfiles } from './unify/recompute.ts';
 
@@ -22,6 +23,8 @@ interface Actor {
 }
 
 async function activeProfile(c: SqlClient, id: string): Promise<{ id: string; created_at: Date }> {
+  // Serialised with unification (see lockProfiles); re-taking it in one transaction is free.
+  await lockProfiles(c);
   const { rows } = await c.query<{
     id: string;
     status: string;
@@ -107,13 +110,35 @@ export async function splitProfile(
      SELECT a, b, $3 FROM unnest($1::uuid[], $2::uuid[]) AS x(a, b) ON CONFLICT DO NOTHING`,
     [pairs.map((p) => p[0]), pairs.map((p) => p[1]), a.now],
   );
-  // Verification and failure history travel with the point to the profile that still has it.
+  // Points the moved records give travel with their verification and failure history;
+  // nothing else of the original person is copied.
+  const movedValues = all
+    .filter((r) => moving.has(r.id))
+    .flatMap((r) => [...r.data.emails, ...r.data.phones]);
   await c.query(
     `INSERT INTO patient_contact_point (id, profile_id, kind, value, display, mobile, sources, verified_at, verified_own, status, failures, preferred, push, created_at, updated_at)
      SELECT gen_random_uuid(), $2, kind, value, display, mobile, sources, verified_at, false, status, failures, false, push, created_at, $3
-     FROM patient_contact_point WHERE profile_id = $1 AND NOT ('manual' = ANY(sources))
+     FROM patient_contact_point WHERE profile_id = $1 AND kind IN ('email', 'phone') AND value = ANY($4::text[])
      ON CONFLICT DO NOTHING`,
+    [profileId, newId, a.now, movedValues],
+  );
+  // Fail closed: whoever of the two said no (do-not-contact, restriction, a withdrawal or an
+  // objection), the split-off profile keeps saying no until a person checks.
+  await c.query(
+    `UPDATE patient_profile n SET do_not_contact = o.do_not_contact, restricted = o.restricted, restricted_reason = o.restricted_reason
+     FROM patient_profile o WHERE o.id = $1 AND n.id = $2`,
+    [profileId, newId],
+  );
+  await c.query(
+    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
+     SELECT gen_random_uuid(), $2, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, $3
+     FROM patient_consent WHERE profile_id = $1 AND (state = 'withdrawn' OR objection) ORDER BY seq`,
     [profileId, newId, a.now],
+  );
+  // Explanations of the records left behind may quote the moved records' values.
+  await c.query(
+    `UPDATE patient_record SET match = NULL WHERE profile_id = $1 AND match->>'via' = ANY($2::text[])`,
+    [profileId, [...moving]],
   );
   await recomputeProfiles(c, [profileId, newId], a.now);
   await addHistory(c, profileId, [newId], { ...a, kind: 'split', reason, recordIds: [...moving] });
@@ -176,7 +201,16 @@ export async function eraseProfile(
   await activeProfile(c, profileId);
   const q = inTransaction(c);
   const records = await recordsOf(c, profileId);
-  const keys = records.flatMap((r) => suppressionKeys(secret, r.data));
+  // Every e-mail we hold for the person, not only what sources gave: hand-added and confirmed ones too.
+  const { rows: emails } = await c.query<{ value: string }>(
+    `SELECT value FROM patient_contact_point WHERE profile_id = $1 AND kind = 'email'
+     UNION SELECT contact_value FROM patient_consent WHERE profile_id = $1 AND channel = 'email' AND contact_value IS NOT NULL`,
+    [profileId],
+  );
+  const keys = [
+    ...records.flatMap((r) => suppressionKeys(secret, r.data)),
+    ...suppressionKeys(secret, { identifiers: [], emails: emails.map((e) => e.value) }),
+  ];
   await addSuppression(q, keys, 'erased', a.now);
   const ids = records.map((r) => r.id);
   await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [ids]);
@@ -189,7 +223,28 @@ export async function eraseProfile(
   await q.query('DELETE FROM patient_contact_point WHERE profile_id = $1', [profileId]);
   await q.query('DELETE FROM patient_consent WHERE profile_id = $1', [profileId]);
   await q.query('DELETE FROM patient_opt_in WHERE profile_id = $1', [profileId]);
-  await q.query('DELETE FROM patient_match_conflict WHERE profile_id = $1', [profileId]);
+  await q.query('DELETE FROM patient_match_conflict WHERE profile_id = $1 OR record_id = ANY($2::uuid[])', [
+    profileId,
+    ids,
+  ]);
+  await q.query(
+    'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])',
+    [ids],
+  );
+  // Other people's records may explain their match by quoting this person's values.
+  await q.query(`UPDATE patient_record SET match = NULL WHERE match->>'via' = ANY($1::text[])`, [ids]);
+  // History keeps what happened, not who: reasons and details may quote the person.
+  await q.query(
+    `UPDATE patient_history SET reason = NULL, detail = NULL WHERE profile_id = $1 OR $1 = ANY(other_profiles)`,
+    [profileId],
+  );
+  // Profiles merged into this one earlier still hold a golden record of the same person.
+  await q.query(
+    `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
+       birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2
+     WHERE merged_into = $1`,
+    [profileId, a.now],
+  );
   await q.query(
     `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
        birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2, version = version + 1

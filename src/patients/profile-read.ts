@@ -183,6 +183,8 @@ export async function searchProfiles(
   if (t === '') return [];
   const params: unknown[] = [];
   let where: string;
+  // A given name narrows a name search; compared folded (Åsa = Asa), after the indexed family-name lookup.
+  let given: string | null = null;
   const pnr = normalisePersonnummer(t, at);
   const email = t.includes('@') ? normaliseEmail(t) : null;
   const phone = /^[+\d][\d\s-]{5,}$/.test(t) && !pnr.ok ? normalisePhone(t) : null;
@@ -197,12 +199,9 @@ export async function searchProfiles(
     const family = words[words.length - 1] ?? '';
     params.push(`${family.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     where = 'p.family_fold LIKE $1';
-    if (words.length > 1) {
-      params.push(words[0]);
-      where += ` AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(p.golden->'given') g WHERE lower(g) LIKE $2 || '%')`;
-    }
+    if (words.length > 1) given = words[0];
   }
-  params.push(limit);
+  params.push(given ? limit * 20 : limit);
   const rows = await db.query<{
     id: string;
     golden: Partial<GoldenRecord>;
@@ -218,7 +217,11 @@ export async function searchProfiles(
      ORDER BY p.family_fold, p.id LIMIT $${params.length}`,
     params,
   );
-  return rows.map((r) => ({
+  const wanted = given;
+  const kept = wanted
+    ? rows.filter((r) => (r.golden.given ?? []).some((g) => foldName(g).startsWith(wanted))).slice(0, limit)
+    : rows;
+  return kept.map((r) => ({
     id: r.id,
     name: [...(r.golden.given ?? []), r.golden.family].filter(Boolean).join(' '),
     birthDate: r.golden.birthDate ?? null,

@@ -289,7 +289,19 @@ export const ConsentBody = z.object({
   topic: z.string().max(64).nullable().default(null),
   state: z.enum(['granted', 'withdrawn']),
   at: z.iso.datetime({ offset: true }).optional().describe('When the patient said so (default now)'),
-  evidence: EvidenceSchema.optional().describe('Default: a staff note with the text of "note"'),
+  evidence: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('staff'), note: z.string().min(3).max(1000) }),
+      z.object({
+        kind: z.literal('form'),
+        form: z.string().min(1).max(200),
+        ip: z.string().max(64).optional(),
+      }),
+    ])
+    .optional()
+    .describe(
+      'A staff note or a form. Replies, e-mail confirmations and EHR consents are recorded by the system that received them, never typed in.',
+    ),
   note: z.string().max(1000).optional(),
 });
 

@@ -262,7 +262,9 @@ describe('people and patient 360', () => {
       .getByText('Väntar på bekräftelse')
       .waitFor();
 
-    // The patient, not signed in, in a browser of their own.
+    // The patient, not signed in, in a browser of their own, a minute later. (The server's clock stands
+    // still in tests, and two consent events at one instant would be ordered by their random ids.)
+    server.clock.advance(60_000);
     const patient = await newPage();
     await patient.goto(new URL(link).pathname);
     await patient.getByRole('heading', { name: 'Bekräfta e-post' }).waitFor();

@@ -50,14 +50,15 @@ describe('consentState', () => {
     expect(stateOf([event({ at: 'yesterday' })]).state).toBe('none');
   });
 
-  it('breaks ties on the effective instant by recordedAt, then id', () => {
+  it('breaks ties on the effective instant by recordedAt, then storage order', () => {
     const at = '2025-01-01T00:00:00Z';
     const early = event({ id: 'b', at, recordedAt: '2025-01-02T00:00:00Z' });
     const late = event({ id: 'a', at, state: 'withdrawn', recordedAt: '2025-01-03T00:00:00Z' });
     expect(stateOf([late, early]).event).toBe(late);
-    const x = event({ id: 'x', at, recordedAt: at });
-    const y = event({ id: 'y', at, recordedAt: at, state: 'withdrawn' });
-    expect(stateOf([y, x]).event).toBe(y);
+    // A pending opt-in and its confirmation in the same instant: the one stored later wins.
+    const pending = event({ id: 'y', at, recordedAt: at, state: 'pending' });
+    const confirmed = event({ id: 'x', at, recordedAt: at });
+    expect(stateOf([pending, confirmed]).event).toBe(confirmed);
   });
 
   it('applies a grant keyed to a contact point to that point only', () => {

@@ -111,8 +111,9 @@ export function place(event: ConsentEvent, index: number): Placed {
 export function comparePlaced(a: Placed, b: Placed): number {
   if (a.at !== b.at) return a.at - b.at;
   if (a.recordedAt !== b.recordedAt) return a.recordedAt > b.recordedAt ? 1 : -1;
-  if (a.event.id !== b.event.id) return a.event.id > b.event.id ? 1 : -1;
-  return a.index - b.index;
+  // Same instant: the order they were stored in (callers pass history in storage order), then id.
+  if (a.index !== b.index) return a.index - b.index;
+  return a.event.id > b.event.id ? 1 : a.event.id < b.event.id ? -1 : 0;
 }
 
 const laterOf = (a: Placed | null, b: Placed): Placed => (a === null || comparePlaced(b, a) > 0 ? b : a);

@@ -118,14 +118,17 @@ export function placeRecord(
   profiles: ReadonlyMap<string, ProfileSummary>,
   rules: readonly MatchRule[],
 ): Placement {
-  return placeRecordOf(record, featuresOf(record), candidates, profiles, rules);
+  return placeRecordOf(record, featuresOf(record), candidates, (id) => profiles.get(id), rules);
 }
+
+/** Summaries are looked up only for profiles a rule matched: most candidates are not. */
+type SummaryLookup = (profileId: string) => ProfileSummary | undefined;
 
 function placeRecordOf(
   record: SourceRecord,
   f: RecordFeatures,
   candidates: readonly Candidate[],
-  profiles: ReadonlyMap<string, ProfileSummary>,
+  profiles: SummaryLookup,
   rules: readonly MatchRule[],
 ): Placement {
   const evidence = new Map<string, ProfileEvidence>();
@@ -146,7 +149,7 @@ function placeRecordOf(
   const matched: ProfileEvidence[] = [];
   for (const e of evidence.values()) {
     if (e.best === undefined) continue;
-    const reason = e.conflict ?? profileConflict(f, profiles.get(e.profileId));
+    const reason = e.conflict ?? profileConflict(f, profiles(e.profileId));
     if (reason === null) matched.push(e);
     else conflicts.push({ profileId: e.profileId, reason });
   }
@@ -164,7 +167,7 @@ function placeRecordOf(
   if (f.birthDate) chosen.birthDates.add(f.birthDate);
   const accepted: ProfileEvidence[] = [];
   for (const e of matched) {
-    const summary = profiles.get(e.profileId);
+    const summary = profiles(e.profileId);
     const reason = accepted.length === 0 ? null : mergeConflict(chosen, summary);
     if (reason !== null) {
       conflicts.push({ profileId: e.profileId, reason });
@@ -266,8 +269,21 @@ export function clusterRecords(
   const seenAt: number[] = [];
   const links: ClusterLink[] = [];
   const candidates: Candidate[] = [];
-  const profiles = new Map<string, ProfileSummary>();
   const rootOf = new Map<string, number>();
+  const summaries = new Map<string, ProfileSummary>();
+  const lookup: SummaryLookup = (profileId) => {
+    let summary = summaries.get(profileId);
+    const root = rootOf.get(profileId);
+    if (summary === undefined && root !== undefined) {
+      summary = {
+        profileId,
+        personnummers: new Set(valuesOf(personnummers[root])),
+        birthDates: new Set(valuesOf(birthDates[root])),
+      };
+      summaries.set(profileId, summary);
+    }
+    return summary;
+  };
   let merges = 0;
   let conflicts = 0;
 
@@ -293,8 +309,8 @@ export function clusterRecords(
     const recordKeys = blockingKeysOf(f, rules).map(hashKey);
     // Reused across records: allocation, not comparison, is what limits the batch.
     candidates.length = 0;
-    profiles.clear();
     rootOf.clear();
+    summaries.clear();
     for (const key of recordKeys) {
       const entry = index.get(key);
       if (entry === undefined) continue;
@@ -305,19 +321,12 @@ export function clusterRecords(
         seenAt[j] = i;
         const root = find(j);
         const profileId = keys[root];
-        if (!rootOf.has(profileId)) {
-          rootOf.set(profileId, root);
-          profiles.set(profileId, {
-            profileId,
-            personnummers: new Set(valuesOf(personnummers[root])),
-            birthDates: new Set(valuesOf(birthDates[root])),
-          });
-        }
+        rootOf.set(profileId, root);
         candidates.push({ recordKey: keys[j], record: recs[j], profileId, features: feats[j] });
       }
     }
 
-    const placement = candidates.length === 0 ? null : placeRecordOf(record, f, candidates, profiles, rules);
+    const placement = candidates.length === 0 ? null : placeRecordOf(record, f, candidates, lookup, rules);
     conflicts += placement?.conflicts.length ?? 0;
     let root = i;
     if (placement?.kind === 'join') {

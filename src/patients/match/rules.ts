@@ -2,8 +2,8 @@
  * Match rules: each looks at one kind of evidence and scores a pair of records
  * in 0..1. Precision comes first: a wrong merge sends one patient's results to
  * another, so every fuzzy rule needs a shared contact point or address AND
- * agreeing names AND agreeing birth dates, and hard negatives (conflictBetween)
- * veto everything.
+ * agreeing names AND a birth date that agrees (or, on a shared phone, is
+ * missing on one side), and hard negatives (conflictBetween) veto everything.
  */
 import type { SourceRecord } from '../model.ts';
 import { featuresOf, firstShared, type RecordFeatures } from './features.ts';

@@ -20,6 +20,8 @@ export const INITIAL_SIMILARITY = 0.85;
 export const DISTINCT_NAME_CAP = 0.75;
 /** Two different common family names (Johansson/Jonsson). */
 export const DISTINCT_FAMILY_CAP = 0.8;
+/** A person called by one part of a double name ("Karl" for Karl-Johan), or a part of it. */
+export const PART_OF_DOUBLE_NAME_SIMILARITY = 0.85;
 /** One family name contained in a double-barrelled one ("Lind" in "Andersson Lind"). */
 export const FAMILY_PART_SIMILARITY = 0.9;
 
@@ -72,6 +74,8 @@ export function jaroWinkler(a: string, b: string): number {
 /** A folded given-name token with what the comparisons need precomputed. */
 interface GivenToken {
   raw: string;
+  /** A hyphenated double name ("Anna-Karin") is one token of several parts. */
+  parts: GivenToken[];
   canonical: string;
   sound: string;
   /** Canonical names this token is a nickname of. */
@@ -83,7 +87,7 @@ interface GivenToken {
 
 export interface PreparedGiven {
   tokens: GivenToken[];
-  /** All tokens run together: "Anna-Karin" and "Annakarin" are one name. */
+  /** All tokens run together: "Anna-Karin", "Anna Karin" and "Annakarin" are one name. */
   joined: string;
 }
 
@@ -93,14 +97,6 @@ export interface PreparedFamily {
   sound: string;
   known: boolean;
   parts: string[];
-}
-
-function tokenise(names: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const n of names) {
-    for (const t of foldName(n).split(' ')) if (t !== '') out.push(t);
-  }
-  return out;
 }
 
 /**
@@ -122,18 +118,46 @@ function cached<V>(cache: Map<string, V>, key: string, make: () => V): V {
   return value;
 }
 
+function simpleToken(raw: string): GivenToken {
+  const canonical = canonicalGivenName(raw);
+  return {
+    raw,
+    parts: [],
+    canonical,
+    sound: soundKey(canonical),
+    nicknameOf: nicknameFor(raw),
+    nicknames: nicknamesOfName(canonical),
+    known: isKnownGivenName(canonical) || isKnownGivenName(raw),
+  };
+}
+
+/** Words are given names; hyphens join the parts of one double name. */
+function givenToken(word: string): GivenToken | undefined {
+  const partNames = foldName(word)
+    .split(' ')
+    .filter((p) => p !== '');
+  if (partNames.length <= 1) return partNames.length === 0 ? undefined : simpleToken(partNames[0]);
+  const parts = partNames.map(simpleToken);
+  const canonical = parts.map((p) => p.canonical).join('');
+  return {
+    raw: partNames.join(''),
+    parts,
+    canonical,
+    sound: parts.map((p) => p.sound).join(''),
+    nicknameOf: [],
+    nicknames: [],
+    known: parts.every((p) => p.known),
+  };
+}
+
 function makeGiven(names: readonly string[]): PreparedGiven {
-  const tokens = tokenise(names).map((raw): GivenToken => {
-    const canonical = canonicalGivenName(raw);
-    return {
-      raw,
-      canonical,
-      sound: soundKey(canonical),
-      nicknameOf: nicknameFor(raw),
-      nicknames: nicknamesOfName(canonical),
-      known: isKnownGivenName(canonical) || isKnownGivenName(raw),
-    };
-  });
+  const tokens: GivenToken[] = [];
+  for (const name of names) {
+    for (const word of name.split(/\s+/)) {
+      const token = givenToken(word);
+      if (token) tokens.push(token);
+    }
+  }
   return { tokens, joined: tokens.map((t) => t.canonical).join('') };
 }
 
@@ -162,8 +186,32 @@ export function prepareFamily(name: string | undefined): PreparedFamily | undefi
   return cached(familyCache, name, () => makeFamily(name)) ?? undefined;
 }
 
+/**
+ * Double names: Anna-Karin and Anna-Lena share a part but are different
+ * names, so parts are compared pairwise and the weakest decides. Against a
+ * single name, the double name may be written as one word (a typo away) or
+ * the person may go by one part of it.
+ */
+function doubleNameSimilarity(x: GivenToken, y: GivenToken): number {
+  if (x.parts.length === y.parts.length) {
+    let weakest = 1;
+    for (let i = 0; i < x.parts.length; i++)
+      weakest = Math.min(weakest, tokenSimilarity(x.parts[i], y.parts[i]));
+    return weakest;
+  }
+  let best = x.known && y.known ? 0 : jaroWinkler(x.canonical, y.canonical);
+  const [single, double] = x.parts.length < y.parts.length ? [x, y] : [y, x];
+  if (single.parts.length === 0) {
+    for (const part of double.parts) {
+      best = Math.max(best, Math.min(PART_OF_DOUBLE_NAME_SIMILARITY, tokenSimilarity(single, part)));
+    }
+  }
+  return best;
+}
+
 function tokenSimilarity(x: GivenToken, y: GivenToken): number {
   if (x.raw === y.raw || x.canonical === y.canonical) return 1;
+  if (x.parts.length > 0 || y.parts.length > 0) return doubleNameSimilarity(x, y);
   if (x.raw.length === 1 || y.raw.length === 1) {
     return x.raw[0] === y.raw[0] ? INITIAL_SIMILARITY : 0;
   }
@@ -203,7 +251,6 @@ export function preparedGivenSimilarity(a: PreparedGiven, b: PreparedGiven): num
       }
     }
   }
-  if (a.tokens.length > 1 || b.tokens.length > 1) best = Math.max(best, jaroWinkler(a.joined, b.joined));
   return best;
 }
 

@@ -32,6 +32,18 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, clock } = deps;
   // What is recorded on a merged or erased profile is lost: nobody reads it again.
+  // A consent dated in the future would silently override every "no" said before that date.
+  const effective = (at: string | undefined, now: Date): string => {
+    if (!at) return now.toISOString();
+    const t = new Date(at);
+    if (t.getTime() > now.getTime() + 5 * 60_000)
+      throw new ProblemError(
+        422,
+        'Unprocessable Content',
+        `at: ${at} is in the future; give the time the patient said it (now or earlier)`,
+      );
+    return t.toISOString();
+  };
   const openActive = async (req: FastifyRequest, id: string) => {
     const opened = await openProfile(req, deps, id);
     const { status, mergedInto } = opened.profile;
@@ -90,14 +102,6 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
           'Unprocessable Content',
           `topic: '${b.topic}' is not a topic of the consent policy; use one of ${policy.topics.map((t) => t.id).join(', ')} or null for every topic`,
         );
-      if (
-        b.state === 'granted' &&
-        b.purpose === 'outreach' &&
-        b.channel === 'email' &&
-        b.evidence?.kind !== 'double-opt-in' &&
-        b.evidence?.kind !== 'form'
-      )
-        req.log.info('e-mail outreach consent recorded by staff without double opt-in');
       const now = clock.now();
       const actor = actorOf(req);
       const event: ConsentEvent = {
@@ -112,7 +116,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         source: b.evidence?.kind === 'form' ? 'form' : 'staff',
         actor,
         evidence: b.evidence ?? { kind: 'staff', note: b.note ?? '' },
-        at: b.at ? new Date(b.at).toISOString() : now.toISOString(),
+        at: effective(b.at, now),
         recordedAt: now.toISOString(),
       };
       if (event.evidence.kind === 'staff' && event.evidence.note.trim().length < 3)
@@ -160,7 +164,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         source: 'staff',
         actor: actorOf(req),
         evidence: { kind: 'staff', note: req.body.note },
-        at: req.body.at ? new Date(req.body.at).toISOString() : now.toISOString(),
+        at: effective(req.body.at, now),
         recordedAt: now.toISOString(),
       };
       await insertConsentEvents(db, [event]);
@@ -366,6 +370,16 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         }
         return row;
       });
+      // The patient changed their own consent: on the record like any other change.
+      audit(req, {
+        action: 'update',
+        outcome: 'success',
+        resourceType: 'PatientProfile',
+        resourceIds: [out.profile_id],
+        patientIds: [out.profile_id],
+        purpose: 'patient confirmed an e-mail opt-in',
+        detail: `opt-in confirmation (${out.purpose}/${out.topic ?? 'all'})`,
+      });
       return {
         state: 'confirmed' as const,
         email: mask(out.email),
@@ -389,17 +403,22 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
           text: z.string().max(2000),
         }),
         response: {
-          200: z.object({ keyword: z.enum(['stop', 'start']).nullable(), profiles: z.array(z.string()) }),
+          200: z.object({
+            keyword: z.enum(['stop', 'start']).nullable(),
+            withdrawn: z.number().describe('Profiles whose outreach on this channel was withdrawn'),
+          }),
         },
       },
-      config: WRITE,
+      // Replies come from the channel providers an integration administrator configures; a count,
+      // not profile ids, so the answer does not tell who is a patient here.
+      config: { access: { permission: 'channel:manage' as const } },
     },
     async (req) => {
       const b = req.body;
       const keyword = parseReplyKeyword(b.text);
       const norm = b.channel === 'sms' ? normalisePhone(b.from) : normaliseEmail(b.from);
       if (!norm.ok) throw new ProblemError(422, 'Unprocessable Content', `from: ${norm.error}`);
-      if (keyword !== 'stop') return { keyword, profiles: [] };
+      if (keyword !== 'stop') return { keyword, withdrawn: 0 };
       const rows = await db.query<{ profile_id: string }>(
         `SELECT DISTINCT c.profile_id FROM patient_contact_point c JOIN patient_profile p ON p.id = c.profile_id
          WHERE c.kind = $1 AND c.value = $2 AND p.status = 'active'`,
@@ -432,7 +451,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         patientIds: rows.map((x) => x.profile_id),
         detail: `reply ${keyword} on ${b.channel}`,
       });
-      return { keyword, profiles: rows.map((x) => x.profile_id) };
+      return { keyword, withdrawn: rows.length };
     },
   );
 

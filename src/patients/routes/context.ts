@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { careUnitDenied, forbidden, patientScope, unitPatients } from '../../auth/access.ts';
+import { forbidden, patientScope, unitPatients } from '../../auth/access.ts';
 import type { AuditEntry } from '../../auth/audit/entry.ts';
 import { audit } from '../../auth/audit/hooks.ts';
 import { orgWide } from '../../auth/principal.ts';
@@ -21,7 +21,14 @@ export interface PatientRouteDeps {
 
 export interface OpenedProfile {
   profile: Profile;
+  /** Every EHR patient behind the profile. */
   fhirPatients: string[];
+  /**
+   * The ones the caller may see (care units or emergency access): clinical data
+   * and source records of the others stay hidden even when unification tied
+   * them to this profile.
+   */
+  visiblePatients: string[];
   /** The stated reason when access relies on emergency access. */
   emergency: string | null;
 }
@@ -59,22 +66,43 @@ export async function openProfile(
       'Not Found',
       `profile ${id} does not exist; find profiles with GET /api/profiles?q=`,
     );
-  const fhirPatients = await fhirPatientIds(deps.db, id);
+  // A merged profile is as visible as the profile it lives on in.
+  let current = profile;
+  for (let hops = 0; current.status === 'merged' && current.mergedInto && hops < 20; hops++) {
+    const next = await getProfile(deps.db, current.mergedInto);
+    if (!next) break;
+    current = next;
+  }
+  const fhirPatients = await fhirPatientIds(deps.db, current.id);
   const p = req.principal;
   if (!p) throw forbidden(req, 'sign in first');
-  if (orgWide(p)) return { profile, fhirPatients, emergency: null };
+  if (orgWide(p)) return { profile, fhirPatients, visiblePatients: fhirPatients, emergency: null };
   const scope = await patientScope(deps.db, deps.clock, p);
-  const visible = await unitPatients(deps.db, scope, fhirPatients);
-  if (visible.size > 0) return { profile, fhirPatients, emergency: null };
+  const unit = await unitPatients(deps.db, scope, fhirPatients);
+  const visiblePatients = fhirPatients.filter((f) => unit.has(f) || scope.emergency.has(f));
+  if (unit.size > 0) return { profile, fhirPatients, visiblePatients, emergency: null };
   const grant = fhirPatients.find((f) => scope.emergency.has(f));
-  if (grant) return { profile, fhirPatients, emergency: scope.emergency.get(grant)! };
+  if (grant) return { profile, fhirPatients, visiblePatients, emergency: scope.emergency.get(grant)! };
+  // Refusals are audited too, as the FHIR API does.
+  audit(req, {
+    action: 'read',
+    outcome: 'denied',
+    resourceType: 'PatientProfile',
+    resourceIds: [id],
+    patientIds: [...fhirPatients, id],
+    detail: 'profile outside the caller’s care units',
+  });
   if (fhirPatients.length === 0)
     throw forbidden(
       req,
       `profile ${id} comes from contact lists only and belongs to no care unit, so only roles with patient:all-units see it`,
       'care-unit',
     );
-  throw careUnitDenied(req, fhirPatients[0]);
+  throw forbidden(
+    req,
+    `profile ${id} is not related to your care units (${p.careUnits.join(', ') || 'none'})${p.permissions.has('emergency:access') ? '; if care requires it, open the patient with emergency access (POST /api/auth/emergency-access), which is flagged in the audit log' : ''}`,
+    'care-unit',
+  );
 }
 
 /** Notes the access in the audit log: the profile and every EHR patient behind it. */
@@ -98,3 +126,34 @@ export function auditProfile(
 }
 
 export const secretOf = (deps: PatientRouteDeps) => suppressionSecret(deps.db, deps.clock.now());
+
+/**
+ * What the caller may see of a profile's source records: all of them for
+ * organisation-wide roles; otherwise contact-list records and the EHR records
+ * of visible patients. An EHR record of a patient outside the caller's care
+ * units stays hidden even when unification tied it to this profile.
+ */
+export function visibleRecords<T extends { sourceKind: string; externalId: string }>(
+  opened: OpenedProfile,
+  records: readonly T[],
+): T[] {
+  const visible = new Set(opened.visiblePatients);
+  return records.filter((r) => r.sourceKind !== 'fhir' || visible.has(r.externalId));
+}
+
+/** Reads and writes other than the 360 page act on active profiles only; the answer names the profile to use. */
+export function requireActive(opened: OpenedProfile): void {
+  const { id, status, mergedInto } = opened.profile;
+  if (status === 'merged')
+    throw new ProblemError(
+      409,
+      'Conflict',
+      `profile ${id} was merged into ${mergedInto}; use that profile instead`,
+    );
+  if (status === 'erased')
+    throw new ProblemError(
+      410,
+      'Gone',
+      `profile ${id} was erased (GDPR art. 17); nothing is kept about this person`,
+    );
+}

@@ -6,7 +6,16 @@ import { buildExport, exportPdf } from '../export.ts';
 import { eraseProfile, restrictProfile } from '../operations.ts';
 import { profileDetail } from '../profile-read.ts';
 import { EraseBody, ExportQuery, ProfileId, RestrictBody } from '../schemas.ts';
-import { actorOf, auditProfile, openProfile, type PatientRouteDeps, problem, secretOf } from './context.ts';
+import {
+  actorOf,
+  auditProfile,
+  openProfile,
+  type PatientRouteDeps,
+  problem,
+  requireActive,
+  secretOf,
+  visibleRecords,
+} from './context.ts';
 
 const PRIVACY = { access: { permission: 'privacy:manage' as const } };
 const TAGS = ['privacy'];
@@ -29,12 +38,14 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PatientRouteDe
     },
     async (req, reply) => {
       const opened = await openProfile(req, deps, req.params.id);
-      const detail = await profileDetail(db, req.params.id);
-      const resources = await deps.store.patientResources(opened.fhirPatients, [
+      requireActive(opened);
+      const full = (await profileDetail(db, req.params.id))!;
+      const detail = { ...full, records: visibleRecords(opened, full.records) };
+      const resources = await deps.store.patientResources(opened.visiblePatients, [
         ...Object.keys(PATIENT_COMPARTMENT),
         'Patient',
       ]);
-      const x = await buildExport(db, detail!, resources, clock.now());
+      const x = await buildExport(db, detail, resources, clock.now());
       auditProfile(req, opened, 'export', `GDPR export (${req.query.format})`);
       const name = `profile-${req.params.id}-${clock.now().toISOString().slice(0, 10)}`;
       if (req.query.format === 'pdf')
@@ -72,7 +83,8 @@ export function registerPrivacyRoutes(app: FastifyInstance, deps: PatientRouteDe
           eraseProfile(c, req.params.id, req.body.reason, secret, { actor: actorOf(req), now: clock.now() }),
         )
         .catch(problem);
-      auditProfile(req, opened, 'delete', 'GDPR erasure', req.body.reason);
+      // The reason may quote the person; it stays in the profile history, not in the audit purpose.
+      auditProfile(req, opened, 'delete', 'GDPR erasure', 'GDPR art. 17 erasure');
       return { profileId: req.params.id, ...out };
     },
   );

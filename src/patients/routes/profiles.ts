@@ -25,7 +25,15 @@ import {
   SplitBody,
 } from '../schemas.ts';
 import { consentPolicy } from '../settings.ts';
-import { actorOf, auditProfile, openProfile, type PatientRouteDeps, problem } from './context.ts';
+import {
+  actorOf,
+  auditProfile,
+  openProfile,
+  type PatientRouteDeps,
+  problem,
+  requireActive,
+  visibleRecords,
+} from './context.ts';
 
 const READ = { access: { permission: 'patient:read' as const } };
 const WRITE = { access: { permission: 'patient:write' as const } };
@@ -98,7 +106,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
       const [detail, resources, policy] = await Promise.all([
         profileDetail(db, req.params.id),
         clinicalVisible
-          ? deps.store.patientResources(opened.fhirPatients, [...SUMMARY_TYPES, 'Encounter'])
+          ? deps.store.patientResources(opened.visiblePatients, [...SUMMARY_TYPES, 'Encounter'])
           : [],
         consentPolicy(db),
       ]);
@@ -109,8 +117,8 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
         clinicalVisible ? 'patient 360 with clinical summary' : 'patient 360',
       );
       return assemble360({
-        detail: detail!,
-        fhirPatients: opened.fhirPatients,
+        detail: { ...detail!, records: visibleRecords(opened, detail!.records) },
+        fhirPatients: opened.visiblePatients,
         resources,
         clinicalVisible,
         policy,
@@ -134,6 +142,8 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
     },
     async (req) => {
       const opened = await openProfile(req, deps, req.params.id);
+      // Erased and restricted people get an answer (no, and why); a merged id names its survivor.
+      if (opened.profile.status === 'merged') requireActive(opened);
       const ctx = await loadContactContext(db, req.params.id);
       const policy = await consentPolicy(db);
       const q = req.query;
@@ -311,6 +321,8 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
           `conflict ${req.params.id} does not exist or is already resolved`,
         );
       const a = await openProfile(req, deps, cf.profile_id);
+      // The other side too: resolving must not hand the caller a profile they cannot open.
+      const b = cf.record_profile ? await openProfile(req, deps, cf.record_profile) : null;
       const now = clock.now();
       const actor = actorOf(req);
       const out = await db
@@ -338,6 +350,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
         })
         .catch(problem);
       auditProfile(req, a, 'update', `conflict resolved: ${req.body.decision}`, req.body.reason);
+      if (b) auditProfile(req, b, 'update', `conflict resolved: ${req.body.decision}`, req.body.reason);
       return out;
     },
   );

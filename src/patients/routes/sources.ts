@@ -6,7 +6,7 @@ import { errorHandler, ProblemError } from '../../http/errors.ts';
 import { ImportRefused, importContacts } from '../import-contacts.ts';
 import { ImportQuery, ImportResultSchema, NewSourceBody, SourcePatch, SourceSchema } from '../schemas.ts';
 import { consentPolicy, matchRules, setConsentPolicy, setMatchRules } from '../settings.ts';
-import { ensureSource, listSources, updateSource } from '../sources.ts';
+import { checkSourceName, ensureSource, listSources, updateSource } from '../sources.ts';
 import { actorOf, type PatientRouteDeps } from './context.ts';
 
 const MANAGE = { access: { permission: 'source:manage' as const } };
@@ -28,9 +28,10 @@ export function parseMap(map: string | string[] | undefined): Record<string, str
 export function registerSourceRoutes(app: FastifyInstance, deps: PatientRouteDeps): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { db, clock } = deps;
+  // No bodyLimit here: each route's own limit applies (64 MiB only on the contact-list import).
   app.addContentTypeParser(
     ['text/csv', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: CONTACT_CSV_LIMIT },
+    { parseAs: 'buffer' },
     (_req, body, done) => done(null, body),
   );
 
@@ -130,6 +131,8 @@ export function registerSourceRoutes(app: FastifyInstance, deps: PatientRouteDep
       config: MANAGE,
     },
     async (req) => {
+      const badName = checkSourceName(req.params.name);
+      if (badName) throw new ProblemError(422, 'Unprocessable Content', `name: ${badName}`);
       const body = req.body;
       if (!Buffer.isBuffer(body) || body.length === 0)
         throw new ProblemError(
