@@ -120,6 +120,7 @@ async function contact(rt: Runtime, samples: number) {
      FROM patient_profile WHERE status = 'active' AND hashtext(id::text) % 3 = 0`,
     [AS_OF],
   );
+  await rt.db.query('ANALYZE patient_profile, patient_contact_point, patient_consent');
   const ids = (
     await rt.db.query<{ id: string }>(
       `SELECT id FROM patient_profile WHERE status = 'active' ORDER BY hashtext(id::text) LIMIT $1`,

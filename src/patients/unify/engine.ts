@@ -406,7 +406,31 @@ export async function unifyRecords(
   for (const p of pending) dirty.add(finalId(p.profileId));
   for (const d of [...dirty]) dirty.add(finalId(d));
   await recomputeProfiles(c, [...dirty], ctx.now, new Set(toCreate));
+  await refreshStatistics(c, fresh.length);
   return stats;
+}
+
+// Rows written since the planner's statistics were last refreshed, per schema.
+const written = new Map<string, number>();
+const ANALYZE_EVERY = 100_000;
+
+/**
+ * A first load grows the tables from nothing; until statistics catch up the
+ * planner takes a million-row table for an empty one (or the reverse) and
+ * picks plans, even JIT compiles, for the wrong size. PostgreSQL's autovacuum
+ * refreshes them eventually and PGlite has none, so unification does it as
+ * it goes. ANALYZE samples a fixed number of rows: a second or two per call.
+ */
+async function refreshStatistics(c: SqlClient, rows: number): Promise<void> {
+  const { rows: schema } = await c.query<{ s: string }>('SELECT current_schema() AS s');
+  const key = schema[0].s;
+  const n = (written.get(key) ?? 0) + rows;
+  if (n < ANALYZE_EVERY) {
+    written.set(key, n);
+    return;
+  }
+  written.set(key, 0);
+  await c.query('ANALYZE patient_record, patient_profile, patient_contact_point, patient_match_key');
 }
 
 async function writeSuppressed(
