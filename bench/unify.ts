@@ -21,7 +21,9 @@ const DIALECTS = (process.env.BENCH_DIALECTS ?? 'postgres,pglite').split(',');
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONTACT_SAMPLES = Number(process.env.BENCH_CONTACT_SAMPLES ?? 5000);
 const RUNS_360 = Number(process.env.BENCH_360_RUNS ?? 300);
-const SKIP_360 = process.env.BENCH_SKIP_360 === '1';
+/** Which phases to run (comma-separated): unify (with canContact on its data) and 360. */
+const PHASES = new Set((process.env.BENCH_UNIFY_PHASES ?? 'unify,360').split(','));
+const SKIP_360 = !PHASES.has('360');
 
 const log = (m: string) => process.stderr.write(`[bench unify] ${m}\n`);
 
@@ -122,39 +124,41 @@ async function onFreshDatabase<T>(dialect: string, fn: (env: NodeJS.ProcessEnv) 
 }
 
 export async function runUnifyBench(): Promise<void> {
-  const lists = await contactLists();
-  log(`inputs: ${num(lists.patients)} EHR patients + ${num(lists.listRows)} contact-list rows`);
+  const lists = PHASES.has('unify') ? await contactLists() : { dir: '', patients: 0, listRows: 0 };
+  if (PHASES.has('unify'))
+    log(`inputs: ${num(lists.patients)} EHR patients + ${num(lists.listRows)} contact-list rows`);
   const pop = SKIP_360 ? null : await population();
   const unifyRows: (string | number)[][] = [];
   const contactRows: (string | number)[][] = [];
   const p360Rows: (string | number)[][] = [];
   for (const dialect of DIALECTS) {
-    await onFreshDatabase(dialect, async (env) => {
-      log(`${dialect}: unifying`);
-      const u = await child<UnifyResult>('unify', env, [String(lists.patients), lists.dir]);
-      unifyRows.push([
-        dialect,
-        num(u.records),
-        num(u.seconds, 1),
-        num(u.perSecond),
-        num(u.maxRssMiB),
-        num(u.profiles),
-        num(u.merged),
-        num(u.conflicts),
-        u.precision.toFixed(4),
-        u.recall.toFixed(4),
-      ]);
-      log(`${dialect}: canContact`);
-      const c = await child<ContactResult>('contact', env, [String(CONTACT_SAMPLES)]);
-      contactRows.push([
-        dialect,
-        num(c.samples),
-        num(c.baseline),
-        num(c.full),
-        num(c.full / c.baseline, 2),
-        num(c.decideOnly),
-      ]);
-    });
+    if (PHASES.has('unify'))
+      await onFreshDatabase(dialect, async (env) => {
+        log(`${dialect}: unifying`);
+        const u = await child<UnifyResult>('unify', env, [String(lists.patients), lists.dir]);
+        unifyRows.push([
+          dialect,
+          num(u.records),
+          num(u.seconds, 1),
+          num(u.perSecond),
+          num(u.maxRssMiB),
+          num(u.profiles),
+          num(u.merged),
+          num(u.conflicts),
+          u.precision.toFixed(4),
+          u.recall.toFixed(4),
+        ]);
+        log(`${dialect}: canContact`);
+        const c = await child<ContactResult>('contact', env, [String(CONTACT_SAMPLES)]);
+        contactRows.push([
+          dialect,
+          num(c.samples),
+          num(c.baseline),
+          num(c.full),
+          num(c.full / c.baseline, 2),
+          num(c.decideOnly),
+        ]);
+      });
     if (pop)
       await onFreshDatabase(dialect, async (env) => {
         log(`${dialect}: patient 360 with ${num(pop.resources)} resources`);
@@ -171,36 +175,38 @@ export async function runUnifyBench(): Promise<void> {
         ]);
       });
   }
-  process.stdout.write(
-    `\nUnify (${os.cpus().length} cores, ${num(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
-      `${num(lists.patients)} EHR patients + ${num(lists.listRows)} CRM/event rows, seed bench-unify):\n`,
-  );
-  process.stdout.write(
-    table(
-      [
-        'database',
-        'records',
-        'seconds',
-        'records/s',
-        'peak RSS MiB',
-        'profiles',
-        'merges',
-        'conflicts',
-        'precision',
-        'recall',
-      ],
-      unifyRows,
-    ),
-  );
-  process.stdout.write(
-    `\ncanContact, one profile at a time on one connection (load + decide), against a plain indexed lookup of the same rows:\n`,
-  );
-  process.stdout.write(
-    table(
-      ['database', 'profiles', 'baseline lookups/s', 'canContact/s', 'ratio', 'decide only (in memory)/s'],
-      contactRows,
-    ),
-  );
+  if (unifyRows.length) {
+    process.stdout.write(
+      `\nUnify (${os.cpus().length} cores, ${num(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ` +
+        `${num(lists.patients)} EHR patients + ${num(lists.listRows)} CRM/event rows, seed bench-unify):\n`,
+    );
+    process.stdout.write(
+      table(
+        [
+          'database',
+          'records',
+          'seconds',
+          'records/s',
+          'peak RSS MiB',
+          'profiles',
+          'merges',
+          'conflicts',
+          'precision',
+          'recall',
+        ],
+        unifyRows,
+      ),
+    );
+    process.stdout.write(
+      `\ncanContact, one profile at a time on one connection (load + decide), against a plain indexed lookup of the same rows:\n`,
+    );
+    process.stdout.write(
+      table(
+        ['database', 'profiles', 'baseline lookups/s', 'canContact/s', 'ratio', 'decide only (in memory)/s'],
+        contactRows,
+      ),
+    );
+  }
   if (p360Rows.length) {
     process.stdout.write(
       `\nPatient 360 over HTTP (${RUNS_360} profiles, sequential, after 30 warm-up), FHIR Patient read as baseline:\n`,
