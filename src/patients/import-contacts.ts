@@ -98,7 +98,9 @@ export async function importContacts(
   // After a big list the planner's row estimates are stale until autovacuum gets to it, and
   // per-profile lookups planned on them can cost a JIT compile each; refresh them now.
   if (parsed.rows.length >= 10_000)
-    await db.query('ANALYZE patient_record, patient_profile, patient_contact_point, patient_match_key, patient_consent');
+    await db.query(
+      'ANALYZE patient_record, patient_profile, patient_contact_point, patient_match_key, patient_consent',
+    );
   return result;
 }
 
