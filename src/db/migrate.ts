@@ -26,7 +26,15 @@ export async function migrate(db: Database): Promise<MigrateResult> {
     provider: { getMigrations: async () => allMigrations },
     migrationTableSchema: db.dialect === 'postgres' ? db.schema : undefined,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely looks for its migration table by listing the tables of every schema; a
+  // concurrent DROP SCHEMA of another schema (other tenants, parallel test files)
+  // can make that listing fail with "schema … does not exist". Nothing was applied
+  // then (migrations run in one transaction), so trying again is safe.
+  for (let attempt = 1; error && attempt <= 3 && missingSchema(error); attempt++) {
+    if (db.dialect === 'postgres') await db.query(`CREATE SCHEMA IF NOT EXISTS ${db.schema}`);
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${(error as Error).message}`, {
@@ -34,4 +42,8 @@ export async function migrate(db: Database): Promise<MigrateResult> {
     });
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+function missingSchema(error: unknown): boolean {
+  return /schema "[^"]+" does not exist/.test(String((error as Error)?.message ?? error));
 }
