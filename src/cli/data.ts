@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { generateNoisyContacts, generatePopulation } from '../generate/index.ts';
+import { importContactFile, syncProfiles } from '../patients/cli.ts';
 import { EXIT_PARTIAL, importCommand, importLocally, printSummary } from './import.ts';
 import { fmt, Progress } from './progress.ts';
 
@@ -79,9 +80,15 @@ export function dataCommands(program: Command): void {
         const started = performance.now();
         const summary = await importLocally([dir]);
         printSummary(summary, (performance.now() - started) / 1000);
+        // The same people as a CRM export and event sign-ups, with their typos and
+        // family phones, so the People pages show unification at work.
+        await syncProfiles();
+        await generateNoisyContacts({ patients, seed: o.seed, outDir: dir });
+        for (const source of ['crm', 'events'])
+          await importContactFile(path.join(dir, `${source}.csv`), { source, map: [] });
         const base = `http://localhost:${loadConfig().port}/fhir/R4`;
         process.stdout.write(
-          `\nDemo population loaded (${fmt(patients)} patients, seed '${o.seed}'). Try:\n` +
+          `\nDemo population loaded (${fmt(patients)} patients and their CRM and event contact lists, seed '${o.seed}'). Open People in the web app, or try:\n` +
             `  curl -H "Authorization: Bearer $TOKEN" '${base}/Patient?address-city=Uppsala&_count=5'\n` +
             `  curl -H "Authorization: Bearer $TOKEN" '${base}/Condition?code=http://snomed.info/sct|44054006&_summary=count'\n`,
         );

@@ -74,6 +74,81 @@ async function viaServer(
   return json;
 }
 
+/**
+ * Imports one contact list, on the database or through the running server,
+ * and prints what happened (also used by `outreach demo`).
+ */
+export async function importContactFile(
+  file: string,
+  o: { source: string; map: string[]; dryRun?: boolean },
+): Promise<ImportContactsResult> {
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
+  const overrides = mapOption(o.map);
+  const started = performance.now();
+  const result = await withDatabase(
+    loadConfig(),
+    'import-contacts',
+    async (rt) => {
+      const progress = new Progress('unifying');
+      try {
+        const r = await importContacts(rt.db, fs.readFileSync(file), {
+          source: o.source,
+          overrides,
+          actor: 'local-cli',
+          now: rt.clock.now(),
+          dryRun: o.dryRun,
+          onProgress: (done, total) => progress.update(done, total, `${fmt(done)}/${fmt(total)} records`),
+        });
+        progress.done();
+        await auditLocally(rt, {
+          action: o.dryRun ? 'read' : 'create',
+          outcome: 'success',
+          resourceType: 'SourceRecord',
+          detail: `contact list ${file} into ${o.source}: ${r.accepted} accepted, ${r.rejected} rejected${o.dryRun ? ' (dry run)' : ''}`,
+        });
+        return r;
+      } catch (err) {
+        if (err instanceof ImportRefused) throw new Error(err.message);
+        throw err;
+      }
+    },
+    (server) => viaServer(server, file, o),
+  );
+  printImport(result, o.dryRun === true);
+  const secs = (performance.now() - started) / 1000;
+  if (!o.dryRun) process.stdout.write(`${fmt(result.accepted)} records in ${secs.toFixed(1)} s\n`);
+  return result;
+}
+
+/**
+ * Catches profiles up with the clinical store and returns how many EHR records
+ * were unified; with a server running it does that itself, so nothing is done here.
+ */
+export async function syncProfiles(): Promise<number> {
+  return withDatabase(
+    loadConfig(),
+    'profiles sync',
+    async (rt) => {
+      const progress = new Progress('unifying');
+      let total = 0;
+      const sub = subscribePatientSync(rt.store, rt.clock, {
+        onBatch: (s) => {
+          total += s.received;
+          progress.update(total, undefined, `${fmt(total)} patient records`);
+        },
+      });
+      try {
+        await sub.drain();
+      } finally {
+        await sub.stop();
+        progress.done();
+      }
+      return total;
+    },
+    async () => 0,
+  );
+}
+
 export function patientCommands(program: Command): void {
   program
     .command('import-contacts')
@@ -91,41 +166,7 @@ export function patientCommands(program: Command): void {
     )
     .option('--dry-run', 'parse and show the mapping and errors; store nothing')
     .action(async (file: string, o: { source: string; map: string[]; dryRun?: boolean }) => {
-      if (!fs.existsSync(file)) throw new Error(`${file} does not exist`);
-      const overrides = mapOption(o.map);
-      const started = performance.now();
-      const result = await withDatabase(
-        loadConfig(),
-        'import-contacts',
-        async (rt) => {
-          const progress = new Progress('unifying');
-          try {
-            const r = await importContacts(rt.db, fs.readFileSync(file), {
-              source: o.source,
-              overrides,
-              actor: 'local-cli',
-              now: rt.clock.now(),
-              dryRun: o.dryRun,
-              onProgress: (done, total) => progress.update(done, total, `${fmt(done)}/${fmt(total)} records`),
-            });
-            progress.done();
-            await auditLocally(rt, {
-              action: o.dryRun ? 'read' : 'create',
-              outcome: 'success',
-              resourceType: 'SourceRecord',
-              detail: `contact list ${file} into ${o.source}: ${r.accepted} accepted, ${r.rejected} rejected${o.dryRun ? ' (dry run)' : ''}`,
-            });
-            return r;
-          } catch (err) {
-            if (err instanceof ImportRefused) throw new Error(err.message);
-            throw err;
-          }
-        },
-        (server) => viaServer(server, file, o),
-      );
-      printImport(result, o.dryRun === true);
-      const secs = (performance.now() - started) / 1000;
-      if (!o.dryRun) process.stdout.write(`${fmt(result.accepted)} records in ${secs.toFixed(1)} s\n`);
+      const result = await importContactFile(file, o);
       if (result.rejected > 0) process.exitCode = EXIT_SOME_REJECTED;
     });
 
@@ -171,23 +212,7 @@ export function patientCommands(program: Command): void {
     .command('sync')
     .description('bring profiles up to date with the clinical store (the server does this continuously)')
     .action(async () => {
-      const n = await withDatabase(loadConfig(), 'profiles sync', async (rt) => {
-        const progress = new Progress('unifying');
-        let total = 0;
-        const sub = subscribePatientSync(rt.store, rt.clock, {
-          onBatch: (s) => {
-            total += s.received;
-            progress.update(total, undefined, `${fmt(total)} patient records`);
-          },
-        });
-        try {
-          await sub.drain();
-        } finally {
-          await sub.stop();
-          progress.done();
-        }
-        return total;
-      });
+      const n = await syncProfiles();
       process.stdout.write(`${fmt(n)} patient records unified\n`);
     });
 }
