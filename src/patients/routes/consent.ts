@@ -477,6 +477,13 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
     },
   );
 
+  // A contact point is as visible as the profile that holds it.
+  const openPointOwner = async (req: FastifyRequest, pointId: string) => {
+    const owner = await profileOfPoint(db, pointId);
+    if (!owner) throw new ProblemError(404, 'Not Found', `contact point ${pointId} does not exist`);
+    return openProfile(req, deps, owner);
+  };
+
   r.patch(
     '/api/contact-points/:id',
     {
@@ -490,9 +497,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req) => {
-      const owner = await profileOfPoint(db, req.params.id);
-      if (!owner) throw new ProblemError(404, 'Not Found', `contact point ${req.params.id} does not exist`);
-      const opened = await openProfile(req, deps, owner);
+      const opened = await openPointOwner(req, req.params.id);
       const point = await db
         .transaction((c) => patchContactPoint(c, req.params.id, req.body, clock.now()))
         .catch(problem);
@@ -520,9 +525,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req) => {
-      const owner = await profileOfPoint(db, req.params.id);
-      if (!owner) throw new ProblemError(404, 'Not Found', `contact point ${req.params.id} does not exist`);
-      const opened = await openProfile(req, deps, owner);
+      const opened = await openPointOwner(req, req.params.id);
       const at = req.body.at ? new Date(req.body.at) : clock.now();
       const point = await db
         .transaction((c) => recordFailure(c, req.params.id, req.body.kind, req.body.detail, at))
