@@ -5,6 +5,7 @@ import { withDatabase } from '../cli/local.ts';
 import type { ServerInfo } from '../cli/lock.ts';
 import { fmt, Progress } from '../cli/progress.ts';
 import { loadConfig } from '../config/config.ts';
+import { splitOverride } from './csv/fields.ts';
 import { formatRowError } from './csv/rows.ts';
 import { type ImportContactsResult, ImportRefused, importContacts } from './import-contacts.ts';
 import { SOURCE_KINDS, type SourceKind } from './model.ts';
@@ -19,10 +20,9 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 function mapOption(list: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of list) {
-    const i = m.lastIndexOf('=');
-    if (i <= 0 || i === m.length - 1)
-      throw new Error(`--map ${m}: write it as column=field, e.g. --map "Mobilnr=mobile"`);
-    out[m.slice(0, i).trim()] = m.slice(i + 1).trim();
+    const pair = splitOverride(m);
+    if (!pair) throw new Error(`--map ${m}: write it as column=field, e.g. --map "Mobilnr=mobile"`);
+    out[pair[0]] = pair[1];
   }
   return out;
 }

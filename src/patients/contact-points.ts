@@ -1,4 +1,4 @@
-import type { Queryable, SqlClient } from '../db/client.ts';
+import { inTransaction, type Queryable, type SqlClient } from '../db/client.ts';
 import { contactPoints } from './consent-store.ts';
 import { normaliseEmail, normalisePhone } from './match/normalise.ts';
 import type { ContactKind, ContactPoint, ContactStatus } from './model.ts';
@@ -21,10 +21,7 @@ async function pointById(c: SqlClient, id: string): Promise<ContactPoint> {
     [id],
   );
   if (!rows[0]) throw new ProfileError(404, `contact point ${id} does not exist`);
-  const all = await contactPoints(
-    { query: async (s, p) => (await c.query(s, p)).rows as never },
-    rows[0].profile_id,
-  );
+  const all = await contactPoints(inTransaction(c), rows[0].profile_id);
   return all.find((p) => p.id === id)!;
 }
 

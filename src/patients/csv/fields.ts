@@ -165,3 +165,10 @@ export function mapColumns(headers: string[], overrides: Record<string, string>)
   });
   return { mapping, unmapped, errors };
 }
+
+/** One `column=field` override (the CLI's --map, the API's map=), or null when it is not that shape. */
+export function splitOverride(m: string): [column: string, field: string] | null {
+  const i = m.lastIndexOf('=');
+  if (i <= 0 || i === m.length - 1) return null;
+  return [m.slice(0, i).trim(), m.slice(i + 1).trim()];
+}

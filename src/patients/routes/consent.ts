@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../auth/audit/hooks.ts';
+import { inTransaction } from '../../db/client.ts';
 import { ProblemError } from '../../http/errors.ts';
 import { checkOptIn, createOptInToken, hashOptInToken } from '../consent/opt-in.ts';
 import { parseReplyKeyword } from '../consent/stop-words.ts';
@@ -208,7 +209,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         recordedAt: now.toISOString(),
       };
       await db.transaction(async (c) => {
-        const q = { query: async <R>(s: string, p?: readonly unknown[]) => (await c.query<R>(s, p)).rows };
+        const q = inTransaction(c);
         await insertConsentEvents(q, [pending]);
         await c.query(
           `INSERT INTO patient_opt_in (token_hash, profile_id, email, purpose, topic, pending_consent, created_at, expires_at)
@@ -340,7 +341,7 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
             hashOptInToken(req.params.token),
             now,
           ]);
-          const q = { query: async <R>(s: string, p?: readonly unknown[]) => (await c.query<R>(s, p)).rows };
+          const q = inTransaction(c);
           await insertConsentEvents(q, [
             {
               id: newConsentId(),

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../auth/audit/hooks.ts';
 import { errorHandler, ProblemError } from '../../http/errors.ts';
+import { splitOverride } from '../csv/fields.ts';
 import { ImportRefused, importContacts } from '../import-contacts.ts';
 import { ImportQuery, ImportResultSchema, NewSourceBody, SourcePatch, SourceSchema } from '../schemas.ts';
 import { consentPolicy, matchRules, setConsentPolicy, setMatchRules } from '../settings.ts';
@@ -17,10 +18,10 @@ export const CONTACT_CSV_LIMIT = 64 * 1024 * 1024;
 export function parseMap(map: string | string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const m of typeof map === 'string' ? [map] : (map ?? [])) {
-    const i = m.lastIndexOf('=');
-    if (i <= 0 || i === m.length - 1)
+    const pair = splitOverride(m);
+    if (!pair)
       throw new ProblemError(400, 'Bad Request', `map: '${m}' must be "Column=field", e.g. "Mobilnr=mobile"`);
-    out[m.slice(0, i).trim()] = m.slice(i + 1).trim();
+    out[pair[0]] = pair[1];
   }
   return out;
 }
