@@ -268,6 +268,8 @@ describe('people and patient 360', () => {
     const patient = await newPage();
     await patient.goto(new URL(link).pathname);
     await patient.getByRole('heading', { name: 'Bekräfta e-post' }).waitFor();
+    // The heading shows while the request is in flight; the masked address arrives with the answer.
+    await patient.getByText('s***@example.se').waitFor();
     const what = (await patient.locator('main').textContent()) ?? '';
     expect(what).toContain('s***@example.se');
     expect(what).not.toContain('sigrid.oberg');
