@@ -3,6 +3,7 @@ import { auditMigrations } from '../auth/audit/migrations.ts';
 import { authMigrations } from '../auth/migrations.ts';
 import { fhirMigrations } from '../fhir/migrations.ts';
 import { patientMigrations } from '../patients/migrations.ts';
+import { segmentMigrations } from '../segments/migrations.ts';
 import type { Database } from './database.ts';
 
 /**
@@ -14,6 +15,7 @@ export const allMigrations: Record<string, Migration> = {
   ...authMigrations,
   ...auditMigrations,
   ...patientMigrations,
+  ...segmentMigrations,
 };
 
 export interface MigrateResult {

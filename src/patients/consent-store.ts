@@ -150,17 +150,25 @@ export async function loadContactContext(
   db: Queryable,
   profileId: string,
 ): Promise<ContactContextRow | null> {
-  const [f] = await db.query<FactsRow & { points: PointRow[] | null; consents: ConsentRow[] | null }>(
+  return (await loadContactContexts(db, [profileId]))[0] ?? null;
+}
+
+/** loadContactContext for many profiles in one statement (a segment's consent rule, a campaign run). */
+export async function loadContactContexts(
+  db: Queryable,
+  profileIds: readonly string[],
+): Promise<ContactContextRow[]> {
+  if (profileIds.length === 0) return [];
+  const rows = await db.query<FactsRow & { points: PointRow[] | null; consents: ConsentRow[] | null }>(
     `SELECT p.id, p.status, p.merged_into, p.restricted, p.do_not_contact, p.language, p.time_zone, p.preferred_channel,
        p.golden->'language' AS golden_language, p.golden->'deceased' AS golden_deceased,
        (SELECT json_agg(x) FROM (SELECT c.*, ${SHARED_COUNT} AS shared FROM patient_contact_point c
           WHERE c.profile_id = p.id AND c.status <> 'removed') x) AS points,
        (SELECT json_agg(e ORDER BY e.seq) FROM patient_consent e WHERE e.profile_id = p.id) AS consents
-     FROM patient_profile p WHERE p.id = $1`,
-    [profileId],
+     FROM patient_profile p WHERE p.id = ANY($1::uuid[])`,
+    [profileIds],
   );
-  if (!f) return null;
-  return {
+  return rows.map((f) => ({
     profile: {
       id: f.id,
       status: f.status,
@@ -175,5 +183,5 @@ export async function loadContactContext(
     contactPoints: (f.points ?? []).map(toPoint),
     consents: (f.consents ?? []).map(toEvent),
     suppressed: false,
-  };
+  }));
 }
