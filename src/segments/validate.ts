@@ -74,7 +74,7 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
       case 'deceased':
         break;
       case 'place':
-        if (n.values.some((v) => /[\u0000-\u001f]/.test(v)))
+        if (n.values.some(hasControl))
           add(`${path}.values`, 'remove control characters');
         break;
       case 'careUnit':
@@ -101,7 +101,7 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
               `${s.label} descendants need a terminology server; list the codes instead, or use a prefix system (ICD-10, ATC, KVÅ)`,
             );
           }
-          if (f.codes.some((c) => /[\u0000-\u001f%_*]/.test(c)))
+          if (f.codes.some((c) => hasControl(c) || /[%_*]/.test(c)))
             add(`${at}.codes`, 'codes are plain codes: write "E11" with descendants: true instead of "E11*"');
         });
         if (n.window) windowProblems(n.window, `${path}.window`, add);
@@ -209,6 +209,12 @@ function windowProblems(
     case 'next':
       break;
   }
+}
+
+/** Control characters (NUL breaks PostgreSQL text) have no place in codes or names. */
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 32) return true;
+  return false;
 }
 
 export function assertNever(x: never): never {
