@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts';
 import { lastSeq } from '../fhir/changes.ts';
 import { buildApp } from '../http/app.ts';
 import { subscribePatientSync } from '../patients/sync.ts';
+import { SegmentService } from '../segments/service.ts';
 import { acquireDataDir, publishServer } from './lock.ts';
 import { openRuntime } from './runtime.ts';
 
@@ -19,11 +20,13 @@ export async function serve(config: Config): Promise<void> {
     : `po_local_${randomBytes(32).toString('base64url')}`;
   // With no user yet, a one-time link lets the first administrator create their account.
   const firstStart = (await countUsers(runtime.db)) === 0 ? randomBytes(24).toString('base64url') : undefined;
+  const segments = new SegmentService(runtime.db, runtime.store, runtime.clock, { pollMs: 2000 });
   const app = await buildApp({
     config,
     db: runtime.db,
     clock: runtime.clock,
     store: runtime.store,
+    segments,
     logger,
     localControlToken,
     bootstrapHash: firstStart ? hashSecret(firstStart) : undefined,
@@ -75,6 +78,30 @@ export async function serve(config: Config): Promise<void> {
     .drain()
     .catch((err) => logger.error({ err }, 'profile sync failed; it retries on the next change'));
 
+  // Segments: changed patients move in and out of dynamic segments within seconds; every
+  // segment is recomputed in full on its own schedule (time moves windows like "last 12 months").
+  let segmentWork: Promise<unknown> = Promise.resolve();
+  const segmentTick = (full: boolean) => {
+    segmentWork = segmentWork
+      .then(async () => {
+        const synced = await segments.sync();
+        if (synced.patients > 0)
+          logger.debug({ patients: synced.patients }, 'segments: memberships updated for changed patients');
+        if (!full) return;
+        for (const r of await segments.refreshDue())
+          logger.info(
+            r,
+            `segment ${r.id} refreshed: ${r.members} members, ${r.entered} entered, ${r.exited} exited`,
+          );
+      })
+      .catch((err) => logger.error({ err }, 'segment refresh failed; it is retried on the next tick'));
+  };
+  const segmentTimers = [
+    setInterval(() => segmentTick(false), 2000),
+    setInterval(() => segmentTick(true), 60_000),
+  ];
+  segmentTick(true);
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -82,6 +109,9 @@ export async function serve(config: Config): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     try {
       await sync.stop();
+      for (const t of segmentTimers) clearInterval(t);
+      await segmentWork;
+      await segments.stop();
       await app.close();
       await runtime.close();
     } finally {

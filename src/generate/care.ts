@@ -1,6 +1,7 @@
 import { ACT_CODE, type Resource, ref, SERVICE_TYPE, SNOMED } from './fhir.ts';
 import type { Visit } from './observations.ts';
 import type { Person } from './person.ts';
+import { Rng } from './prng.ts';
 import type { CareSite, StaffMember } from './reference.ts';
 import { DAY, dateTime, officeHours, YEAR } from './time.ts';
 
@@ -30,6 +31,33 @@ function timesIn(p: Person, ratePerYear: number, fromMs: number, toMs: number): 
     for (let i = 0; i < n; i++) times.push(start + p.rng.next() * span);
   }
   return times.sort((a, b) => a - b);
+}
+
+/**
+ * Care habits that only some people have, drawn from a stream of their own so
+ * that everyone else's output stays as it was: a few people miss many of their
+ * bookings (no-shows cluster in few patients), and some people with a chronic
+ * condition drop out of follow-up for a year or more (which is what "diabetics
+ * without HbA1c in 12 months" and "asthma/COPD without follow-up" look for).
+ * Shares are assumptions; see docs/generator.md.
+ */
+const HABITUAL_NO_SHOW_SHARE = 0.04;
+const HABITUAL_NO_SHOW_RATE = 0.3;
+const NO_SHOW_RATE = 0.04;
+const LAPSED_SHARE = 0.08;
+
+interface CareHabits {
+  noShowRate: number;
+  /** Visits from this instant on are not kept (the person stopped coming), or undefined. */
+  lapsedFromMs: number | undefined;
+}
+
+function careHabits(p: Person): CareHabits {
+  const habits = new Rng(`${p.id}/care-habits`);
+  const noShowRate = habits.chance(HABITUAL_NO_SHOW_SHARE) ? HABITUAL_NO_SHOW_RATE : NO_SHOW_RATE;
+  const lapsed = p.conditions.size > 0 && habits.chance(LAPSED_SHARE);
+  const lapsedFromMs = lapsed ? p.endMs - habits.between(12, 18) * (YEAR / 12) : undefined;
+  return { noShowRate, lapsedFromMs };
 }
 
 function primaryCareRate(p: Person): number {
@@ -133,16 +161,20 @@ const DIABETES_CHECK = { code: 'diabetes-check', display: 'Diabeteskontroll' };
  */
 export function addPrimaryCare(
   p: Person,
-  out: Resource[],
+  kept: Resource[],
   episodeId: string | undefined,
   measure: (visit: Visit, out: Resource[]) => void,
 ): void {
   const { rng } = p;
   const chronicIds = [...p.conditions.values()].map((c) => c.id);
   const diabetes = p.conditions.get('diabetes');
+  const habits = careHabits(p);
   for (const t of timesIn(p, primaryCareRate(p), p.historyStartMs, p.endMs)) {
     const startMs = officeHours(t, rng.int(0, 31));
     if (startMs >= p.endMs) continue;
+    // A visit after the person stopped coming is still drawn (so the rest of their
+    // history is unchanged) but not kept.
+    const out = habits.lapsedFromMs !== undefined && startMs >= habits.lapsedFromMs ? [] : kept;
     const followUp = chronicIds.length > 0 && rng.chance(0.7);
     const byNurse = followUp && diabetes !== undefined && rng.chance(0.5);
     const staff = byNurse ? rng.pick(p.centre.nurses) : rng.chance(0.8) ? p.gp : rng.pick(p.centre.doctors);
@@ -150,7 +182,7 @@ export function addPrimaryCare(
     const encounterId = p.newId('Encounter');
     let appointmentId: string | undefined;
     if (startMs > p.asOfMs - APPOINTMENT_HISTORY_MS) {
-      if (rng.chance(0.04))
+      if (rng.chance(habits.noShowRate))
         out.push(
           appointment(p, 'noshow', startMs - rng.int(14, 60) * DAY, staff, service, startMs - 90 * DAY),
         );
@@ -202,11 +234,13 @@ export function addPrimaryCare(
         ? 1
         : 0;
   for (let i = 0; i < futureCount; i++) {
-    const startMs = officeHours(p.asOfMs + rng.int(1, 180) * DAY, rng.int(0, 31));
+    // Most bookings are for the coming weeks: days ahead fall off exponentially (mean about a month).
+    const daysAhead = Math.min(180, 1 + Math.floor(-Math.log(1 - rng.next()) * 30));
+    const startMs = officeHours(p.asOfMs + daysAhead * DAY, rng.int(0, 31));
     const service = diabetes && i === 0 ? DIABETES_CHECK : chronicIds.length > 0 ? NURSE_VISIT : GP_VISIT;
     const staff = service === DIABETES_CHECK ? rng.pick(p.centre.nurses) : p.gp;
     const status = rng.chance(0.05) ? 'cancelled' : 'booked';
-    out.push(appointment(p, status, startMs, staff, service, p.asOfMs - rng.int(1, 60) * DAY));
+    kept.push(appointment(p, status, startMs, staff, service, p.asOfMs - rng.int(1, 60) * DAY));
   }
 }
 

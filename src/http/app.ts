@@ -27,6 +27,8 @@ import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { registerPatientRoutes } from '../patients/routes/index.ts';
+import { registerSegmentRoutes } from '../segments/routes/index.ts';
+import { SegmentService } from '../segments/service.ts';
 import { errorHandler } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -39,6 +41,8 @@ export interface AppDeps {
   localControlToken?: string;
   /** Shared with the CLI and background work; created here when not given. */
   audit?: AuditLog;
+  /** The segments module at run time (index subscription, refreshes); created here when not given. */
+  segments?: SegmentService;
   /** Where the built web app is (default web/dist beside the package). */
   webRoot?: string;
   /** See AuthContext.bootstrapHash. */
@@ -163,6 +167,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     baseUrl: deps.config.baseUrl,
   });
+  const segments = deps.segments ?? new SegmentService(deps.db, deps.store, deps.clock);
+  if (!deps.segments) app.addHook('onClose', async () => segments.stop());
+  registerSegmentRoutes(app, { db: deps.db, clock: deps.clock, store: deps.store, segments });
   await registerWebApp(app, deps.webRoot ?? path.join(PACKAGE_ROOT, 'web', 'dist'));
   return app;
 }

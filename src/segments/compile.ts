@@ -155,7 +155,8 @@ export function compileDefinition(def: Definition, opts: CompileOptions): Compil
         ]
           .filter((w) => w !== 'TRUE')
           .join(' AND ');
-        const min = n.count?.min ?? 1;
+        // A count with only a maximum ("at most N", {max: 0} = never) includes zero.
+        const min = n.count?.min ?? (n.count?.max === undefined ? 1 : 0);
         const max = n.count?.max;
         const base = `SELECT f.patient_id FROM segment_fact f WHERE ${where}${restrictFacts('f.patient_id')}`;
         if (min <= 0) {

@@ -25,6 +25,8 @@ export interface FactRow {
   at_end: number | null;
   value: number | null;
   unit: string | null;
+  /** The coding's display text, for code pickers (segment_code); not part of segment_fact. */
+  display?: string;
 }
 
 export interface PersonRow {
@@ -71,13 +73,14 @@ function patientOf(type: ClinicalType, r: Json): string | null {
   return id.length > 0 && !id.includes('/') ? id : null;
 }
 
-function codings(cc: unknown): Array<{ system: string; code: string }> {
+function codings(cc: unknown): Array<{ system: string; code: string; display?: string }> {
   const list = (Array.isArray(cc) ? cc : [cc]).flatMap((c: Json | undefined) => c?.coding ?? []);
   return list
     .filter((c: Json) => typeof c?.system === 'string' && typeof c?.code === 'string' && c.code.trim() !== '')
     .map((c: Json) => {
       const system = canonicalSystem(c.system);
-      return { system, code: normaliseCode(system, c.code) };
+      const display = typeof c.display === 'string' ? c.display : undefined;
+      return { system, code: normaliseCode(system, c.code), ...(display ? { display } : {}) };
     });
 }
 
@@ -169,11 +172,21 @@ export function clinicalFacts(type: ClinicalType, r: Json): FactRow[] {
   const { at, at_end } = times(type, r);
   const base = { patient_id: patient, resource_type: type, resource_id: r.id as string, status, at, at_end };
   const rows: FactRow[] = [];
-  const push = (codes: Array<{ system: string; code: string }>, q: ReturnType<typeof quantity>) => {
+  const push = (
+    codes: Array<{ system: string; code: string; display?: string }>,
+    q: ReturnType<typeof quantity>,
+  ) => {
     const list = codes.length > 0 ? codes : [{ system: '', code: '' }];
     for (const c of list) {
       const v = q ? storedValue(c.system, c.code, q.value, q.unit) : null;
-      rows.push({ ...base, system: c.system, code: c.code, value: v?.value ?? null, unit: v?.unit ?? null });
+      rows.push({
+        ...base,
+        system: c.system,
+        code: c.code,
+        value: v?.value ?? null,
+        unit: v?.unit ?? null,
+        ...(c.display ? { display: c.display } : {}),
+      });
     }
   };
   push(

@@ -7,6 +7,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
  *   change feed (projection.ts). A covering B-tree on (type, system, code,
  *   time) answers "who has E11* in the last 12 months" from the index alone;
  *   text_pattern_ops lets code prefixes (E11%) use it in any collation.
+ * - segment_code: the codes in use with a display text, for code pickers.
  * - segment_definition / segment_version: saved segments and every version.
  * - segment_member: membership history (entered, exited, definition version);
  *   segment_event: the enter/exit feed journeys read; segment_count: counts
@@ -50,6 +51,14 @@ export const segmentMigrations: Record<string, Migration> = {
         INCLUDE (patient_id, resource_id, status, at_end, value, unit)`.execute(db);
       await sql`CREATE INDEX segment_fact_patient ON segment_fact (patient_id)`.execute(db);
       await sql`CREATE INDEX segment_fact_resource ON segment_fact (resource_type, resource_id)`.execute(db);
+      await sql`
+        CREATE TABLE segment_code (
+          resource_type text NOT NULL,
+          system text NOT NULL,
+          code text NOT NULL,
+          display text,
+          PRIMARY KEY (resource_type, system, code)
+        )`.execute(db);
       await sql`
         CREATE TABLE segment_definition (
           id uuid PRIMARY KEY,
@@ -157,6 +166,7 @@ export const segmentMigrations: Record<string, Migration> = {
         'segment_member',
         'segment_version',
         'segment_definition',
+        'segment_code',
         'segment_fact',
         'segment_person',
       ])

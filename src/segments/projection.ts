@@ -96,6 +96,7 @@ export async function indexResources(
   }
   const facts: string[] = [];
   const persons: string[] = [];
+  const codes = new Map<string, [string, string, string, string | null]>();
   for (const [type, list] of byType) {
     const ids = list.map((x) => x.id);
     if (type === 'Patient') {
@@ -117,11 +118,24 @@ export async function indexResources(
       for (const f of clinicalFacts(type, x.content)) {
         patients.add(f.patient_id);
         facts.push(factCopyLine(f));
+        const k = `${type}|${f.system}|${f.code}`;
+        if (f.code !== '' && (!codes.has(k) || (f.display && !codes.get(k)![3])))
+          codes.set(k, [type, f.system, f.code, f.display ?? null]);
       }
     }
   }
   if (persons.length) await c.copyFrom('segment_person', PERSON_COLUMNS, `${persons.join('\n')}\n`);
   if (facts.length) await c.copyFrom('segment_fact', FACT_COLUMNS, `${facts.join('\n')}\n`);
+  if (codes.size) {
+    const list = [...codes.values()];
+    await c.query(
+      `INSERT INTO segment_code (resource_type, system, code, display)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (resource_type, system, code) DO UPDATE SET display = EXCLUDED.display
+       WHERE segment_code.display IS NULL AND EXCLUDED.display IS NOT NULL`,
+      [list.map((x) => x[0]), list.map((x) => x[1]), list.map((x) => x[2]), list.map((x) => x[3])],
+    );
+  }
   return { patients, facts: facts.length };
 }
 

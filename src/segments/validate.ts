@@ -74,8 +74,7 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
       case 'deceased':
         break;
       case 'place':
-        if (n.values.some(hasControl))
-          add(`${path}.values`, 'remove control characters');
+        if (n.values.some(hasControl)) add(`${path}.values`, 'remove control characters');
         break;
       case 'careUnit':
         n.units.forEach((u, i) => {

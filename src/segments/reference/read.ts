@@ -165,7 +165,10 @@ function coding(c: any): Coding | null {
 
 function quantityOf(q: any): Coding['quantity'] {
   if (typeof q?.value !== 'number' || !Number.isFinite(q.value)) return undefined;
-  return { value: q.value, unit: typeof q.code === 'string' ? q.code : typeof q.unit === 'string' ? q.unit : undefined };
+  return {
+    value: q.value,
+    unit: typeof q.code === 'string' ? q.code : typeof q.unit === 'string' ? q.unit : undefined,
+  };
 }
 
 function withQuantity(list: unknown[], quantity: Coding['quantity']): Coding[] {
@@ -177,7 +180,11 @@ function withQuantity(list: unknown[], quantity: Coding['quantity']): Coding[] {
 
 function codingsOf(type: ClinicalType, r: FhirResource): Coding[] {
   const spec = SPEC[type];
-  if (type !== 'Observation') return withQuantity(spec.codes.flatMap((e) => path(e, r)), undefined);
+  if (type !== 'Observation')
+    return withQuantity(
+      spec.codes.flatMap((e) => path(e, r)),
+      undefined,
+    );
   // An Observation's own value belongs to its code; each component's value to the component's code.
   const own = withQuantity(path('code.coding', r), quantityOf(path('valueQuantity', r)[0]));
   const parts = path('component', r).flatMap((comp) =>
@@ -220,7 +227,8 @@ export function readPerson(r: FhirResource): PersonRecord | null {
   // The current home address, else the first one.
   const address =
     path("address.where(use = 'home' and period.end.empty()).first()", r)[0] ?? path('address.first()', r)[0];
-  const comm = path('communication.where(preferred = true).first()', r)[0] ?? path('communication.first()', r)[0];
+  const comm =
+    path('communication.where(preferred = true).first()', r)[0] ?? path('communication.first()', r)[0];
   const postal = firstString('postalCode', address)?.replace(/\s+/g, '');
   const deceasedDateTime = firstString('deceasedDateTime', r);
   const birth = firstString('birthDate', r);
