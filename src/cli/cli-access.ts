@@ -37,6 +37,13 @@ export const CLI_RULES: Record<string, Permission | null> = {
   'sources list': 'source:manage',
   'sources add': 'source:manage',
   'profiles sync': 'patient:write',
+  'segments templates': 'segment:read',
+  'segments list': 'segment:read',
+  'segments preview': 'segment:read',
+  'segments create': 'segment:write',
+  'segments refresh': 'segment:write',
+  'segments reindex': 'segment:write',
+  'segments lake': 'segment:read',
 };
 
 export function commandName(cmd: Command): string {

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/config.ts';
 import { migrate } from '../db/migrate.ts';
 import { VERSION } from '../http/version.ts';
 import { patientCommands } from '../patients/cli.ts';
+import { segmentCommands } from '../segments/cli.ts';
 import { checkCliAccess, commandName } from './cli-access.ts';
 import { dataCommands } from './data.ts';
 import { callServer, withDatabase } from './local.ts';
@@ -84,5 +85,6 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   dataCommands(program);
   patientCommands(program);
+  segmentCommands(program);
   return program;
 }
