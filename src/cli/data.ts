@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { generateNoisyContacts, generatePopulation } from '../generate/index.ts';
 import { importContactFile, syncProfiles } from '../patients/cli.ts';
+import { saveTemplateSegments } from '../segments/cli.ts';
 import { EXIT_PARTIAL, importCommand, importLocally, printSummary } from './import.ts';
 import { fmt, Progress } from './progress.ts';
 
@@ -86,9 +87,15 @@ export function dataCommands(program: Command): void {
         await generateNoisyContacts({ patients, seed: o.seed, outDir: dir });
         for (const source of ['crm', 'events'])
           await importContactFile(path.join(dir, `${source}.csv`), { source, map: [] });
+        // The templates as saved segments, so Segments shows members at once.
+        const saved = await saveTemplateSegments();
+        if (saved.length)
+          process.stdout.write(
+            `${saved.length} segments saved from templates:\n${saved.map((s) => `  ${fmt(s.members).padStart(7)}  ${s.name}`).join('\n')}\n`,
+          );
         const base = `http://localhost:${loadConfig().port}/fhir/R4`;
         process.stdout.write(
-          `\nDemo population loaded (${fmt(patients)} patients and their CRM and event contact lists, seed '${o.seed}'). Open People in the web app, or try:\n` +
+          `\nDemo population loaded (${fmt(patients)} patients and their CRM and event contact lists, seed '${o.seed}'). Open People or Segments in the web app, or try:\n` +
             `  curl -H "Authorization: Bearer $TOKEN" '${base}/Patient?address-city=Uppsala&_count=5'\n` +
             `  curl -H "Authorization: Bearer $TOKEN" '${base}/Condition?code=http://snomed.info/sct|44054006&_summary=count'\n`,
         );

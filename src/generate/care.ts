@@ -22,13 +22,13 @@ const DISCHARGE = 'http://terminology.hl7.org/CodeSystem/discharge-disposition';
 const APPOINTMENT_HISTORY_MS = 2 * YEAR;
 
 /** Counts events at a yearly rate: the whole part always happens, the fraction by chance. */
-function timesIn(p: Person, ratePerYear: number, fromMs: number, toMs: number): number[] {
+function timesIn(p: Person, ratePerYear: number, fromMs: number, toMs: number, rng: Rng = p.rng): number[] {
   const times: number[] = [];
   for (let start = fromMs; start < toMs; start += YEAR) {
     const span = Math.min(YEAR, toMs - start);
     const expected = (ratePerYear * span) / YEAR;
-    const n = Math.floor(expected) + (p.rng.chance(expected % 1) ? 1 : 0);
-    for (let i = 0; i < n; i++) times.push(start + p.rng.next() * span);
+    const n = Math.floor(expected) + (rng.chance(expected % 1) ? 1 : 0);
+    for (let i = 0; i < n; i++) times.push(start + rng.next() * span);
   }
   return times.sort((a, b) => a - b);
 }
@@ -41,9 +41,9 @@ function timesIn(p: Person, ratePerYear: number, fromMs: number, toMs: number): 
  * without HbA1c in 12 months" and "asthma/COPD without follow-up" look for).
  * Shares are assumptions; see docs/generator.md.
  */
-const HABITUAL_NO_SHOW_SHARE = 0.04;
-const HABITUAL_NO_SHOW_RATE = 0.3;
-const NO_SHOW_RATE = 0.04;
+const HABITUAL_NO_SHOW_SHARE = 0.05;
+const HABITUAL_NO_SHOW_RATE = 0.35;
+const NO_SHOW_RATE = 0.03;
 const LAPSED_SHARE = 0.08;
 
 interface CareHabits {
@@ -252,8 +252,9 @@ function hospitalEncounter(
   hospital: CareSite,
   disposition: string | undefined,
   reason: string | undefined,
+  rng: Rng = p.rng,
 ): Resource {
-  const doctor = p.rng.pick(hospital.doctors);
+  const doctor = rng.pick(hospital.doctors);
   return {
     resourceType: 'Encounter',
     id: p.newId('Encounter'),
@@ -332,4 +333,18 @@ export function addHospitalCare(p: Person, out: Resource[]): void {
     if (start < p.deathMs)
       out.push(hospitalEncounter(p, 'IMP', start, p.deathMs, hospital, 'exp', driver?.id));
   }
+  // Stays for causes not modelled here (injuries, infections, surgery, childbirth), from a
+  // stream of their own so the rest of the person's history is unchanged. With them there
+  // are about 0.1 inpatient stays per person and year (an assumption; the modelled causes
+  // alone give about 0.05).
+  const other = new Rng(`${p.id}/other-stays`);
+  for (const t of timesIn(p, otherInpatientRate(age), p.historyStartMs, p.endMs, other)) {
+    const endMs = t + other.int(1, 6) * DAY + other.int(0, 8) * HOUR;
+    if (endMs >= p.endMs) continue;
+    out.push(hospitalEncounter(p, 'IMP', t, endMs, hospital, 'home', undefined, other));
+  }
+}
+
+function otherInpatientRate(age: number): number {
+  return age < 18 ? 0.03 : age < 65 ? 0.04 : age < 80 ? 0.1 : 0.2;
 }

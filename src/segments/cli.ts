@@ -76,6 +76,61 @@ const explainError = (err: unknown): never => {
   throw err;
 };
 
+/**
+ * Saves every template as a segment (once: templates already saved are
+ * skipped), so a demo shows segments with members at once. Returns what was
+ * saved, with member counts.
+ */
+export async function saveTemplateSegments(): Promise<Array<{ name: string; members: number }>> {
+  return withDatabase(
+    loadConfig(),
+    'segments create',
+    async (rt) => {
+      const svc = new SegmentService(rt.db, rt.store, rt.clock);
+      try {
+        const have = new Set((await listSegments(rt.db)).map((s) => s.template));
+        const out: Array<{ name: string; members: number }> = [];
+        for (const t of TEMPLATES) {
+          if (have.has(t.id)) continue;
+          const copy = templateToSegment(t.id)!;
+          const rec = await createSegment(
+            rt.db,
+            {
+              name: copy.name,
+              description: copy.description,
+              kind: 'dynamic',
+              definition: copy.definition,
+              template: t.id,
+            },
+            'local-cli',
+            rt.clock.now(),
+          );
+          out.push({ name: rec.name, members: (await svc.refresh(rec)).members });
+        }
+        return out;
+      } finally {
+        await svc.stop();
+      }
+    },
+    async (server) => {
+      const have = new Set(
+        (
+          (await callServer(server, 'GET', '/api/segments')).body.segments as Array<{
+            template: string | null;
+          }>
+        ).map((s) => s.template),
+      );
+      const out: Array<{ name: string; members: number }> = [];
+      for (const t of TEMPLATES) {
+        if (have.has(t.id)) continue;
+        const r = (await callServer(server, 'POST', '/api/segments/from-template', { template: t.id })).body;
+        out.push({ name: r.name, members: r.change.members });
+      }
+      return out;
+    },
+  );
+}
+
 export function segmentCommands(program: Command): void {
   const seg = program.command('segments').description('clinical segments: who should hear from us');
 

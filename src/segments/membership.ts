@@ -27,8 +27,12 @@ export async function applyMembership(
   await c.query("SET LOCAL work_mem = '64MB'");
   await c.query('DROP TABLE IF EXISTS segment_eval');
   await c.query(`CREATE TEMP TABLE segment_eval ON COMMIT DROP AS ${compiled.membersSql}`);
-  await c.query('CREATE INDEX ON segment_eval (patient_id)');
-  await c.query('ANALYZE segment_eval');
+  // A whole refresh diffs a population: index and count the result so the diff is hash-joined. An
+  // incremental one holds a handful of patients and needs neither (it must stay fast: it runs per change).
+  if (!restrictTo) {
+    await c.query('CREATE INDEX ON segment_eval (patient_id)');
+    await c.query('ANALYZE segment_eval');
+  }
   const scope = restrictTo ? 'AND m.patient_id = ANY($4::text[])' : '';
   const params = (extra: unknown[]) => (restrictTo ? [...extra, restrictTo] : extra);
   const exited = await c.query<{ n: number }>(

@@ -158,6 +158,10 @@ export const TemplateSchema = z.object({
 export const FromTemplateBody = z.object({
   template: z.string().min(1).max(80),
   name: z.string().trim().min(1).max(200).optional(),
+  lang: z
+    .enum(['sv', 'en'])
+    .default('sv')
+    .describe('The language of the copy’s name, description and rule labels'),
 });
 
 export const CodeSystemSchema = z.object({

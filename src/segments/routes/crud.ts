@@ -107,7 +107,7 @@ export function registerSegmentCrud(app: FastifyInstance, deps: SegmentRouteDeps
       config: WRITE,
     },
     async (req, reply) => {
-      const copy = templateToSegment(req.body.template);
+      const copy = templateToSegment(req.body.template, req.body.lang);
       if (!copy)
         throw new ProblemError(
           404,

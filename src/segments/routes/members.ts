@@ -186,7 +186,12 @@ export function registerMemberRoutes(app: FastifyInstance, deps: SegmentRouteDep
     },
     async (req) => {
       const events = await readSegmentEvents(db, req.query.after, req.query.limit, req.query.segment);
-      return { events, next: events.length ? events[events.length - 1].seq : req.query.after };
+      // The cursor moves past events the caller may not see, so a care-unit role pages through the same feed.
+      const visible = new Set(await visibleOf(req, deps, [...new Set(events.map((e) => e.patientId))]));
+      return {
+        events: events.filter((e) => visible.has(e.patientId)),
+        next: events.length ? events[events.length - 1].seq : req.query.after,
+      };
     },
   );
 }
