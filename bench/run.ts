@@ -3,6 +3,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.ts')).runIngestBench(),
   auth: async () => (await import('./auth.ts')).runAuthBench(),
   unify: async () => (await import('./unify.ts')).runUnifyBench(),
+  segments: async () => (await import('./segments.ts')).runSegmentsBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

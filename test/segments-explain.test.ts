@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importPaths } from '../src/fhir/import/import-paths.ts';
 import { generatePopulation } from '../src/generate/index.ts';
-import { compileStored, loadEvalContext } from '../src/segments/evaluate.ts';
+import { applyQuerySettings, compileStored, loadEvalContext } from '../src/segments/evaluate.ts';
 import { rebuildSegmentIndex } from '../src/segments/projection.ts';
 import { TEMPLATES } from '../src/segments/templates.ts';
 import { type TestEnv, testEnv } from './helpers.ts';

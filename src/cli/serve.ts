@@ -81,7 +81,11 @@ export async function serve(config: Config): Promise<void> {
   // Segments: changed patients move in and out of dynamic segments within seconds; every
   // segment is recomputed in full on its own schedule (time moves windows like "last 12 months").
   let segmentWork: Promise<unknown> = Promise.resolve();
+  let segmentBusy = false;
   const segmentTick = (full: boolean) => {
+    // A tick while a long refresh runs is skipped, not queued: the next one catches up.
+    if (segmentBusy) return;
+    segmentBusy = true;
     segmentWork = segmentWork
       .then(async () => {
         const synced = await segments.sync();
@@ -89,12 +93,17 @@ export async function serve(config: Config): Promise<void> {
           logger.debug({ patients: synced.patients }, 'segments: memberships updated for changed patients');
         if (!full) return;
         for (const r of await segments.refreshDue())
-          logger.info(
-            r,
-            `segment ${r.id} refreshed: ${r.members} members, ${r.entered} entered, ${r.exited} exited`,
-          );
+          if ('error' in r) logger.error(r, `segment ${r.id} could not be refreshed: ${r.error}`);
+          else
+            logger.info(
+              r,
+              `segment ${r.id} refreshed: ${r.members} members, ${r.entered} entered, ${r.exited} exited`,
+            );
       })
-      .catch((err) => logger.error({ err }, 'segment refresh failed; it is retried on the next tick'));
+      .catch((err) => logger.error({ err }, 'segment refresh failed; it is retried on the next tick'))
+      .finally(() => {
+        segmentBusy = false;
+      });
   };
   const segmentTimers = [
     setInterval(() => segmentTick(false), 2000),

@@ -18,7 +18,9 @@ export function createPgPool(opts: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.connectionString,
     max: opts.max ?? 10,
-    options: `-c search_path=${opts.schema}`,
+    // Segment SQL inlines quoted literals ('…' with '' for a quote); that quoting is safe only
+    // with standard strings, the default since PostgreSQL 9.1, pinned here whatever the server says.
+    options: `-c search_path=${opts.schema} -c standard_conforming_strings=on`,
   });
   return pool;
 }

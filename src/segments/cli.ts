@@ -264,7 +264,9 @@ export function segmentCommands(program: Command): void {
       );
       for (const r of out)
         process.stdout.write(
-          `${r.id}: ${fmt(r.members)} members, ${fmt(r.entered)} entered, ${fmt(r.exited)} exited\n`,
+          'error' in r
+            ? `${r.id}: not refreshed: ${r.error}\n`
+            : `${r.id}: ${fmt(r.members)} members, ${fmt(r.entered)} entered, ${fmt(r.exited)} exited\n`,
         );
       if (out.length === 0) process.stdout.write('no segment is due\n');
     });

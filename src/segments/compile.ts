@@ -30,6 +30,8 @@ export interface CompileOptions {
   consentKey?(channel: string, purpose: string, topic: string | undefined): string;
   /** Evaluate only these patients (incremental refresh). */
   restrictTo?: readonly string[];
+  /** Extra SQL over p.patient_id limiting the universe (a care-unit scope; see scope.ts). */
+  visible?: string | null;
 }
 
 export interface FunnelStep {
@@ -178,21 +180,21 @@ export function compileDefinition(def: Definition, opts: CompileOptions): Compil
         if (!t) return 'FALSE';
         const op = { gt: '>', ge: '>=', lt: '<', le: '<=', eq: '=' }[n.comparator];
         // One value per Observation: the largest of its matching codings (a resource coded twice counts once).
-        const perResource = `SELECT f.patient_id, f.resource_id, f.at, max(f.value) AS value FROM segment_fact f
+        const matching = `segment_fact f
           WHERE f.resource_type = 'Observation' AND ${codeSql(n.codes)} AND ${timeSql(n.window, 'at')}
-            AND f.unit = ${lit(t.unit)} AND f.value IS NOT NULL${restrictFacts('f.patient_id')}
+            AND f.unit = ${lit(t.unit)} AND f.value IS NOT NULL${restrictFacts('f.patient_id')}`;
+        const perResource = `SELECT f.patient_id, f.resource_id, f.at, max(f.value) AS value FROM ${matching}
           GROUP BY f.patient_id, f.resource_id, f.at`;
         const v = num(t.value);
         switch (n.aggregate) {
           case 'any':
             return addCte(`SELECT DISTINCT o.patient_id FROM (${perResource}) o WHERE o.value ${op} ${v}`);
-          case 'latest': {
-            const byIdO = byId.replace('f.', 'o.');
+          case 'latest':
+            // The latest Observation, and within it the largest matching value: one sort, no grouping.
             return addCte(
-              `SELECT l.patient_id FROM (SELECT DISTINCT ON (o.patient_id) o.patient_id, o.value FROM (${perResource}) o
-                 WHERE o.at IS NOT NULL ORDER BY o.patient_id, o.at DESC, ${byIdO} DESC) l WHERE l.value ${op} ${v}`,
+              `SELECT l.patient_id FROM (SELECT DISTINCT ON (f.patient_id) f.patient_id, f.value FROM ${matching}
+                 AND f.at IS NOT NULL ORDER BY f.patient_id, f.at DESC, ${byId} DESC, f.value DESC) l WHERE l.value ${op} ${v}`,
             );
-          }
           case 'min':
           case 'max':
           case 'avg':
@@ -262,13 +264,19 @@ export function compileDefinition(def: Definition, opts: CompileOptions): Compil
   const withSql = ctes.length ? `WITH ${ctes.join(',\n')}\n` : '';
   const from = `FROM segment_person p ${joins.join(' ')}`;
   const where = `WHERE ${universe} AND ${predicate}`;
-  const funnelCols = steps.flatMap((s, i) => [
-    `count(*) FILTER (WHERE ${s.predicate}) AS alone_${i}`,
-    `count(*) FILTER (WHERE ${steps
-      .slice(0, i + 1)
-      .map((x) => x.predicate)
-      .join(' AND ')}) AS cumulative_${i}`,
+  // The funnel in linear size: each person's rule results once, then how far along the rules they get
+  // (the first rule they fail), so "cumulative" needs no repetition of earlier rules.
+  const flags = steps.map((st, i) => `(${st.predicate}) AS s${i}`).join(', ');
+  const reached = steps.length
+    ? `CASE ${steps.map((_, i) => `WHEN NOT s${i} THEN ${i}`).join(' ')} ELSE ${steps.length} END`
+    : '0';
+  const funnelCols = steps.flatMap((_, i) => [
+    `count(*) FILTER (WHERE s${i}) AS alone_${i}`,
+    `count(*) FILTER (WHERE reached > ${i}) AS cumulative_${i}`,
   ]);
+  const perPerson = `SELECT ${flags || 'TRUE AS s'} ${from} WHERE ${universe}`;
+  const funnelSql = `${withSql}SELECT count(*) AS universe${funnelCols.length ? `, ${funnelCols.join(', ')}` : ''}
+    FROM (SELECT *, ${reached} AS reached FROM (${perPerson}) flags) r`;
   return {
     with: withSql,
     from,
@@ -277,7 +285,7 @@ export function compileDefinition(def: Definition, opts: CompileOptions): Compil
     steps,
     membersSql: `${withSql}SELECT p.patient_id ${from} ${where} ORDER BY p.patient_id`,
     countSql: `${withSql}SELECT count(*) AS n ${from} ${where}`,
-    funnelSql: `${withSql}SELECT count(*) AS universe, ${funnelCols.join(', ')} ${from} WHERE ${universe}`,
+    funnelSql,
   };
 }
 

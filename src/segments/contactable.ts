@@ -20,18 +20,35 @@ export interface ConsentAsk {
 
 const MINUTE = 60_000;
 
-export function consentKey(ask: ConsentAsk, asOf: number): string {
-  const minute = new Date(Math.floor(asOf / MINUTE) * MINUTE).toISOString();
-  return `${ask.channel}|${ask.purpose}|${ask.topic ?? ''}|${minute}`;
+/**
+ * canContact depends on time only through when consent events took effect,
+ * so every as-of instant after the latest event has one answer ("latest"),
+ * reused until consent, contact points, profiles or the policy change (the
+ * fingerprint). Historical as-of instants are keyed by the minute.
+ */
+export function consentKey(ask: ConsentAsk, asOf: number, latestEventAt = Number.POSITIVE_INFINITY): string {
+  const when = asOf >= latestEventAt ? 'latest' : new Date(Math.floor(asOf / MINUTE) * MINUTE).toISOString();
+  return `${ask.channel}|${ask.purpose}|${ask.topic ?? ''}|${when}`;
 }
 
-async function fingerprint(db: Queryable): Promise<string> {
-  const [r] = await db.query<{ consent: string | null; points: string | null; profiles: string | null }>(
+async function fingerprint(db: Queryable): Promise<{ print: string; latestEventAt: number }> {
+  const [r] = await db.query<{
+    consent: string | null;
+    latest: Date | null;
+    points: string | null;
+    profiles: string | null;
+    policy: string | null;
+  }>(
     `SELECT (SELECT max(seq)::text FROM patient_consent) AS consent,
+            (SELECT max(at) FROM patient_consent) AS latest,
             (SELECT max(updated_at)::text || count(*)::text FROM patient_contact_point) AS points,
-            (SELECT max(updated_at)::text || count(*)::text FROM patient_profile) AS profiles`,
+            (SELECT max(updated_at)::text || count(*)::text FROM patient_profile) AS profiles,
+            (SELECT max(updated_at)::text FROM patient_setting) AS policy`,
   );
-  return `${r.consent ?? 0}/${r.points ?? ''}/${r.profiles ?? ''}`;
+  return {
+    print: `${r.consent ?? 0}/${r.points ?? ''}/${r.profiles ?? ''}/${r.policy ?? ''}`,
+    latestEventAt: r.latest ? new Date(r.latest).getTime() : Number.NEGATIVE_INFINITY,
+  };
 }
 
 /** Makes sure segment_contactable holds the answers for these asks at `asOf`; returns the key per ask. */
@@ -43,10 +60,10 @@ export async function ensureContactable(
 ): Promise<Map<string, string>> {
   const keys = new Map<string, string>();
   if (asks.length === 0) return keys;
-  const print = await fingerprint(db);
+  const { print, latestEventAt } = await fingerprint(db);
   const policy = await consentPolicy(db);
   for (const ask of asks) {
-    const key = consentKey(ask, asOf);
+    const key = consentKey(ask, asOf, latestEventAt);
     keys.set(`${ask.channel}|${ask.purpose}|${ask.topic ?? ''}`, key);
     const [done] = await db.query<{ fingerprint: string }>(
       'SELECT fingerprint FROM segment_contactable_key WHERE key = $1',
@@ -54,6 +71,13 @@ export async function ensureContactable(
     );
     if (done?.fingerprint === print) continue;
     await db.transaction(async (c) => {
+      // Two evaluations wanting the same answers: the second waits, then finds them done.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      const again = await c.query<{ fingerprint: string }>(
+        'SELECT fingerprint FROM segment_contactable_key WHERE key = $1',
+        [key],
+      );
+      if (again.rows[0]?.fingerprint === print) return;
       await c.query('DELETE FROM segment_contactable WHERE key = $1', [key]);
       let after = '00000000-0000-0000-0000-000000000000';
       const q = inTransaction(c);
@@ -86,6 +110,11 @@ export async function ensureContactable(
         `INSERT INTO segment_contactable_key (key, computed_at, fingerprint) VALUES ($1, now(), $2)
          ON CONFLICT (key) DO UPDATE SET computed_at = now(), fingerprint = EXCLUDED.fingerprint`,
         [key, print],
+      );
+      // Historical answers are kept for a day, then computed again when asked.
+      await c.query(
+        `WITH old AS (DELETE FROM segment_contactable_key WHERE computed_at < now() - interval '1 day' AND key NOT LIKE '%|latest' RETURNING key)
+         DELETE FROM segment_contactable WHERE key IN (SELECT key FROM old)`,
       );
     });
   }

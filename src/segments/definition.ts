@@ -114,7 +114,7 @@ export const AgeCondition = z.object({
 export const GenderCondition = z.object({
   kind: z.literal('gender'),
   label,
-  values: z.array(z.enum(GENDERS)).min(1),
+  values: z.array(z.enum(GENDERS)).min(1).max(4),
 });
 export const PlaceCondition = z.object({
   kind: z.literal('place'),
@@ -131,12 +131,12 @@ export const PlaceCondition = z.object({
 export const LanguageCondition = z.object({
   kind: z.literal('language'),
   label,
-  values: z.array(z.string().min(2).max(20)).min(1).describe('BCP 47 codes: sv, en, ar, fi…'),
+  values: z.array(z.string().min(2).max(20)).min(1).max(50).describe('BCP 47 codes: sv, en, ar, fi…'),
 });
 export const CareUnitCondition = z.object({
   kind: z.literal('careUnit'),
   label,
-  units: z.array(z.string().min(1).max(100)).min(1).describe('Care unit ids (see /api/care-units)'),
+  units: z.array(z.string().min(1).max(100)).min(1).max(500).describe('Care unit ids (see /api/care-units)'),
 });
 export const DeceasedCondition = z.object({ kind: z.literal('deceased'), label });
 

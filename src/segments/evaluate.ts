@@ -1,3 +1,4 @@
+import type { SqlClient } from '../db/client.ts';
 import type { Database } from '../db/database.ts';
 import { type CompiledSegment, compileDefinition } from './compile.ts';
 import { type ConsentAsk, ensureContactable } from './contactable.ts';
@@ -75,6 +76,7 @@ export async function compileStored(
   asOf: number,
   ctx: EvalContext,
   restrictTo?: readonly string[],
+  visible?: string | null,
 ): Promise<CompiledSegment> {
   const keys = await ensureContactable(db, consentAsks(def, ctx), asOf);
   return compileDefinition(def, {
@@ -84,20 +86,39 @@ export async function compileStored(
     careUnitRefs: (id) => ctx.careUnits.get(id) ?? [],
     consentKey: (channel, purpose, topic) => keys.get(`${channel}|${purpose}|${topic ?? ''}`) ?? '',
     restrictTo,
+    visible,
   });
 }
 
-/** Runs a compiled query with enough memory for hashing a whole population's ids. */
-async function run<R>(db: Database, sql: string): Promise<R[]> {
+/**
+ * Planner settings for segment queries, set per transaction. The queries are
+ * joins of patient sets: hash joins are right at every size, while a
+ * misestimated nested loop rescans a rule's result once per patient (seen
+ * with "latest value" rules, whose row counts the planner cannot guess), so
+ * nested loops are off. JIT costs tens of milliseconds to compile what runs
+ * in a few; work_mem lets a whole population's ids hash in memory.
+ */
+export const SEGMENT_QUERY_SETTINGS = [
+  "SET LOCAL work_mem = '64MB'",
+  'SET LOCAL enable_nestloop = off',
+  'SET LOCAL jit = off',
+] as const;
+
+export async function applyQuerySettings(c: SqlClient): Promise<void> {
+  for (const s of SEGMENT_QUERY_SETTINGS) await c.query(s);
+}
+
+/** Runs a compiled query with the segment planner settings. */
+export async function runSegmentQuery<R>(db: Database, sql: string): Promise<R[]> {
   return db.transaction(async (c) => {
-    await c.query("SET LOCAL work_mem = '64MB'");
+    await applyQuerySettings(c);
     return (await c.query<R>(sql)).rows;
   });
 }
 
 export async function evaluateFunnel(db: Database, compiled: CompiledSegment): Promise<Evaluation> {
   const t0 = performance.now();
-  const [row] = await run<Record<string, string | number>>(db, compiled.funnelSql);
+  const [row] = await runSegmentQuery<Record<string, string | number>>(db, compiled.funnelSql);
   const funnel = compiled.steps.map((s, i) => ({
     path: s.path,
     label: s.label,
@@ -113,7 +134,7 @@ export async function evaluateFunnel(db: Database, compiled: CompiledSegment): P
 }
 
 export async function evaluateMembers(db: Database, compiled: CompiledSegment): Promise<string[]> {
-  return (await run<{ patient_id: string }>(db, compiled.membersSql)).map((r) => r.patient_id);
+  return (await runSegmentQuery<{ patient_id: string }>(db, compiled.membersSql)).map((r) => r.patient_id);
 }
 
 export { DefinitionError };

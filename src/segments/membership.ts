@@ -1,6 +1,7 @@
 import type { SqlClient } from '../db/client.ts';
 import type { Database } from '../db/database.ts';
 import type { CompiledSegment } from './compile.ts';
+import { applyQuerySettings } from './evaluate.ts';
 
 /**
  * Membership history: a row per stay in a segment (entered_at, exited_at,
@@ -15,36 +16,30 @@ export interface MembershipChange {
   exited: number;
 }
 
+/** Whole refresh: the members in a temporary table, the difference moved in SQL. */
 export async function applyMembership(
   c: SqlClient,
   segmentId: string,
   version: number,
   compiled: CompiledSegment,
   now: Date,
-  /** Incremental: only these patients were evaluated; others keep their membership. */
-  restrictTo?: readonly string[],
 ): Promise<MembershipChange> {
-  await c.query("SET LOCAL work_mem = '64MB'");
+  await applyQuerySettings(c);
+  await lockSegment(c, segmentId);
   await c.query('DROP TABLE IF EXISTS segment_eval');
   await c.query(`CREATE TEMP TABLE segment_eval ON COMMIT DROP AS ${compiled.membersSql}`);
-  // A whole refresh diffs a population: index and count the result so the diff is hash-joined. An
-  // incremental one holds a handful of patients and needs neither (it must stay fast: it runs per change).
-  if (!restrictTo) {
-    await c.query('CREATE INDEX ON segment_eval (patient_id)');
-    await c.query('ANALYZE segment_eval');
-  }
-  const scope = restrictTo ? 'AND m.patient_id = ANY($4::text[])' : '';
-  const params = (extra: unknown[]) => (restrictTo ? [...extra, restrictTo] : extra);
+  await c.query('CREATE INDEX ON segment_eval (patient_id)');
+  await c.query('ANALYZE segment_eval');
   const exited = await c.query<{ n: number }>(
     `WITH gone AS (
        UPDATE segment_member m SET exited_at = $2
-       WHERE m.segment_id = $1 AND m.exited_at IS NULL ${scope}
+       WHERE m.segment_id = $1 AND m.exited_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM segment_eval e WHERE e.patient_id = m.patient_id)
        RETURNING m.patient_id),
      ev AS (INSERT INTO segment_event (segment_id, patient_id, kind, version, at)
        SELECT $1, patient_id, 'exit', $3, $2 FROM gone ORDER BY patient_id RETURNING 1)
      SELECT count(*)::int AS n FROM ev`,
-    params([segmentId, now, version]),
+    [segmentId, now, version],
   );
   const entered = await c.query<{ n: number }>(
     `WITH came AS (
@@ -63,26 +58,96 @@ export async function applyMembership(
       [segmentId],
     )
   ).rows;
+  await c.query('DROP TABLE IF EXISTS segment_eval');
   const change = {
     members: Number(members),
     entered: Number(entered.rows[0].n),
     exited: Number(exited.rows[0].n),
   };
-  // An incremental update that changed nothing is not a point on the chart.
-  if (!restrictTo || change.entered + change.exited > 0)
-    await c.query(
-      `INSERT INTO segment_count (segment_id, at, members, entered, exited, version) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (segment_id, at) DO UPDATE SET members = EXCLUDED.members,
-         entered = segment_count.entered + EXCLUDED.entered, exited = segment_count.exited + EXCLUDED.exited`,
-      [segmentId, now, change.members, change.entered, change.exited, version],
-    );
-  // Only a whole refresh resets the schedule; an incremental one keeps the count current.
-  await c.query(
-    `UPDATE segment_definition SET member_count = $2${restrictTo ? '' : ', refreshed_at = $3'} WHERE id = $1`,
-    restrictTo ? [segmentId, change.members] : [segmentId, change.members, now],
-  );
-  await c.query('DROP TABLE IF EXISTS segment_eval');
+  await recordChange(c, segmentId, version, now, change);
+  // Only a whole refresh resets the schedule.
+  await c.query('UPDATE segment_definition SET member_count = $2, refreshed_at = $3 WHERE id = $1', [
+    segmentId,
+    change.members,
+    now,
+  ]);
   return change;
+}
+
+/**
+ * Incremental: only `patients` were re-evaluated (a change touched them).
+ * A handful of ids, so no temporary table: the new members come back as a
+ * list and the difference is two statements. It runs for every dynamic
+ * segment after every change, so it must stay cheap.
+ */
+export async function applyPatientMembership(
+  c: SqlClient,
+  segmentId: string,
+  version: number,
+  compiled: CompiledSegment,
+  now: Date,
+  patients: readonly string[],
+  /** The member count before, returned when nothing changed. */
+  before: number | null,
+): Promise<MembershipChange> {
+  await applyQuerySettings(c);
+  await lockSegment(c, segmentId);
+  const members = (await c.query<{ patient_id: string }>(compiled.membersSql)).rows.map((r) => r.patient_id);
+  const exited = await c.query<{ n: number }>(
+    `WITH gone AS (
+       UPDATE segment_member m SET exited_at = $2
+       WHERE m.segment_id = $1 AND m.exited_at IS NULL AND m.patient_id = ANY($4::text[]) AND NOT (m.patient_id = ANY($5::text[]))
+       RETURNING m.patient_id),
+     ev AS (INSERT INTO segment_event (segment_id, patient_id, kind, version, at)
+       SELECT $1, patient_id, 'exit', $3, $2 FROM gone ORDER BY patient_id RETURNING 1)
+     SELECT count(*)::int AS n FROM ev`,
+    [segmentId, now, version, patients, members],
+  );
+  const entered = await c.query<{ n: number }>(
+    `WITH came AS (
+       INSERT INTO segment_member (segment_id, patient_id, entered_at, version)
+       SELECT $1, x.id, $2, $3 FROM unnest($4::text[]) AS x(id)
+       WHERE NOT EXISTS (SELECT 1 FROM segment_member m WHERE m.segment_id = $1 AND m.patient_id = x.id AND m.exited_at IS NULL)
+       RETURNING patient_id),
+     ev AS (INSERT INTO segment_event (segment_id, patient_id, kind, version, at)
+       SELECT $1, patient_id, 'enter', $3, $2 FROM came ORDER BY patient_id RETURNING 1)
+     SELECT count(*)::int AS n FROM ev`,
+    [segmentId, now, version, members],
+  );
+  const delta = { entered: Number(entered.rows[0].n), exited: Number(exited.rows[0].n) };
+  if (delta.entered + delta.exited === 0) return { members: before ?? 0, ...delta };
+  const { rows } = await c.query<{ member_count: number }>(
+    'UPDATE segment_definition SET member_count = COALESCE(member_count, 0) + $2 WHERE id = $1 RETURNING member_count',
+    [segmentId, delta.entered - delta.exited],
+  );
+  const change = { members: Number(rows[0]?.member_count ?? 0), ...delta };
+  await recordChange(c, segmentId, version, now, change);
+  return change;
+}
+
+/**
+ * One membership update per segment at a time (a scheduled refresh and a
+ * per-change one could otherwise both add the same patient), and members
+ * are computed after the lock, on what the previous update committed.
+ */
+async function lockSegment(c: SqlClient, segmentId: string): Promise<void> {
+  await c.query('SELECT 1 FROM segment_definition WHERE id = $1 FOR UPDATE', [segmentId]);
+}
+
+/** A point on the count chart; changes at one instant add up. */
+async function recordChange(
+  c: SqlClient,
+  segmentId: string,
+  version: number,
+  now: Date,
+  change: MembershipChange,
+) {
+  await c.query(
+    `INSERT INTO segment_count (segment_id, at, members, entered, exited, version) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (segment_id, at) DO UPDATE SET members = EXCLUDED.members,
+       entered = segment_count.entered + EXCLUDED.entered, exited = segment_count.exited + EXCLUDED.exited`,
+    [segmentId, now, change.members, change.entered, change.exited, version],
+  );
 }
 
 export interface MemberRow {
@@ -95,12 +160,12 @@ export interface MemberRow {
 export async function currentMembers(
   db: Database,
   segmentId: string,
-  opts: { limit: number; after?: string },
+  opts: { limit: number; after?: string /** SQL over m.patient_id (scope.ts) */; visible?: string | null },
 ): Promise<string[]> {
   return (
     await db.query<{ patient_id: string }>(
-      `SELECT patient_id FROM segment_member WHERE segment_id = $1 AND exited_at IS NULL AND patient_id > $2
-       ORDER BY patient_id LIMIT $3`,
+      `SELECT m.patient_id FROM segment_member m WHERE m.segment_id = $1 AND m.exited_at IS NULL AND m.patient_id > $2
+       ${opts.visible ? `AND ${opts.visible}` : ''} ORDER BY m.patient_id LIMIT $3`,
       [segmentId, opts.after ?? '', opts.limit],
     )
   ).map((r) => r.patient_id);

@@ -88,7 +88,7 @@ export const PreviewSchema = z.object({
   universe: z.int().describe('Everyone alive and born at the as-of instant'),
   funnel: z.array(FunnelRowSchema),
   sample: z.array(SampleMember),
-  hiddenSample: z.int().describe('Sampled members outside the care units the caller may see'),
+  scoped: z.boolean().describe('True when counts cover only the care units the caller may see'),
   ms: z.number(),
 });
 

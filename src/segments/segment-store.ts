@@ -134,9 +134,10 @@ export async function updateSegment(
     );
   const changed = JSON.stringify(current.definition) !== JSON.stringify(input.definition);
   const version = changed ? current.version + 1 : current.version;
+  // The version check is part of the write: of two editors who loaded one version, one wins.
   const [r] = await db.query<Row>(
     `UPDATE segment_definition SET name = $2, description = $3, definition = $4, version = $5, refresh_minutes = $6,
-       updated_at = $7 WHERE id = $1 RETURNING *`,
+       updated_at = $7 WHERE id = $1 AND version = $8 AND NOT deleted RETURNING *`,
     [
       id,
       input.name,
@@ -145,8 +146,13 @@ export async function updateSegment(
       version,
       current.kind === 'dynamic' ? (input.refreshMinutes ?? current.refreshMinutes ?? 60) : null,
       now,
+      expectedVersion,
     ],
   );
+  if (!r)
+    throw new VersionConflict(
+      `segment ${id} was saved by someone else just now; reload it and apply your change again`,
+    );
   if (changed)
     await db.query(
       'INSERT INTO segment_version (segment_id, version, definition, created_by, created_at) VALUES ($1, $2, $3, $4, $5)',
@@ -155,12 +161,23 @@ export async function updateSegment(
   return toRecord(r);
 }
 
+/**
+ * Deletes (hides) a segment and ends every open stay with an exit event, so a
+ * journey following the feed sees its members leave.
+ */
 export async function deleteSegment(db: Queryable, id: string, now: Date): Promise<boolean> {
-  const rows = await db.query(
-    'UPDATE segment_definition SET deleted = true, updated_at = $2 WHERE id = $1 AND NOT deleted RETURNING id',
+  const rows = await db.query<{ version: number }>(
+    'UPDATE segment_definition SET deleted = true, updated_at = $2 WHERE id = $1 AND NOT deleted RETURNING version',
     [id, now],
   );
-  return rows.length > 0;
+  if (rows.length === 0) return false;
+  await db.query(
+    `WITH gone AS (UPDATE segment_member SET exited_at = $2 WHERE segment_id = $1 AND exited_at IS NULL RETURNING patient_id)
+     INSERT INTO segment_event (segment_id, patient_id, kind, version, at)
+     SELECT $1, patient_id, 'exit', $3, $2 FROM gone ORDER BY patient_id`,
+    [id, now, rows[0].version],
+  );
+  return true;
 }
 
 export async function segmentVersions(

@@ -2,6 +2,7 @@ import type { Clock } from '../config/clock.ts';
 import type { Database } from '../db/database.ts';
 import type { Subscription } from '../fhir/changes.ts';
 import type { FhirStore } from '../fhir/store.ts';
+import type { CompiledSegment } from './compile.ts';
 import type { Definition } from './definition.ts';
 import {
   checkDefinition,
@@ -12,7 +13,7 @@ import {
   evaluateMembers,
   loadEvalContext,
 } from './evaluate.ts';
-import { applyMembership, type MembershipChange } from './membership.ts';
+import { applyMembership, applyPatientMembership, type MembershipChange } from './membership.ts';
 import { subscribeSegmentIndex } from './projection.ts';
 import { getSegment, listSegments, type SegmentRecord } from './segment-store.ts';
 
@@ -23,6 +24,9 @@ import { getSegment, listSegments, type SegmentRecord } from './segment-store.ts
  * index batch commits — not inside it, because PGlite has one connection —
  * and a missed one is repaired by the next scheduled refresh.
  */
+/** Above this many changed patients, sync refreshes segments in full instead of per patient. */
+export const INCREMENTAL_LIMIT = 5000;
+
 export class SegmentService {
   readonly db: Database;
   readonly clock: Clock;
@@ -40,13 +44,29 @@ export class SegmentService {
     });
   }
 
-  /** Brings the index up to date with the store and applies incremental membership changes. */
+  /**
+   * Brings the index up to date with the store and applies incremental
+   * membership changes. After a bulk load (more than INCREMENTAL_LIMIT
+   * patients) a full refresh of every dynamic segment is cheaper than a
+   * per-patient one. Patients whose update failed stay pending for the next try.
+   */
   async sync(): Promise<{ patients: number; changes: MembershipChange[] }> {
     await this.#index.drain();
     if (this.#pending.size === 0) return { patients: 0, changes: [] };
     const ids = [...this.#pending];
     this.#pending = new Set();
-    return { patients: ids.length, changes: await this.refreshPatients(ids) };
+    try {
+      if (ids.length > INCREMENTAL_LIMIT) {
+        const changes: MembershipChange[] = [];
+        for (const s of await listSegments(this.db))
+          if (s.kind === 'dynamic' && s.refreshedAt !== null) changes.push(await this.refresh(s));
+        return { patients: ids.length, changes };
+      }
+      return { patients: ids.length, changes: await this.refreshPatients(ids) };
+    } catch (err) {
+      for (const id of ids) this.#pending.add(id);
+      throw err;
+    }
   }
 
   async context(): Promise<EvalContext> {
@@ -89,21 +109,29 @@ export class SegmentService {
     return change;
   }
 
-  /** Dynamic segments whose refresh interval has passed (the scheduler calls this every minute). */
-  async refreshDue(): Promise<Array<{ id: string } & MembershipChange>> {
-    await this.sync();
+  /**
+   * Dynamic segments whose refresh interval has passed (the scheduler calls
+   * this every minute). One segment failing (a definition a nested segment's
+   * edit broke, a timeout) does not hold up the others; its error is returned.
+   */
+  async refreshDue(): Promise<Array<{ id: string } & (MembershipChange | { error: string })>> {
+    await this.sync().catch(() => undefined);
     const now = this.clock.now().getTime();
-    const out: Array<{ id: string } & MembershipChange> = [];
+    const out: Array<{ id: string } & (MembershipChange | { error: string })> = [];
     for (const s of await listSegments(this.db)) {
       if (s.kind !== 'dynamic') continue;
       const last = s.refreshedAt ? Date.parse(s.refreshedAt) : -Infinity;
       if (last + (s.refreshMinutes ?? 60) * 60_000 > now) continue;
-      out.push({ id: s.id, ...(await this.refresh(s)) });
+      try {
+        out.push({ id: s.id, ...(await this.refresh(s)) });
+      } catch (err) {
+        out.push({ id: s.id, error: (err as Error).message });
+      }
     }
     return out;
   }
 
-  /** Incremental: re-evaluates only these patients in every dynamic segment. */
+  /** Incremental: re-evaluates only these patients in every dynamic segment, in one transaction. */
   async refreshPatients(patientIds: readonly string[]): Promise<MembershipChange[]> {
     const segments = (await listSegments(this.db)).filter(
       (s) => s.kind === 'dynamic' && s.refreshedAt !== null,
@@ -111,19 +139,22 @@ export class SegmentService {
     if (segments.length === 0) return [];
     const ctx = await this.context();
     const now = this.clock.now();
-    const out: MembershipChange[] = [];
+    const compiled: Array<[SegmentRecord, CompiledSegment]> = [];
     for (const s of segments) {
       try {
         checkDefinition(s.definition, ctx, s.id);
       } catch {
         continue; // A segment a later edit broke (a nested one deleted) waits for its editor.
       }
-      const compiled = await compileStored(this.db, s.definition, now.getTime(), ctx, patientIds);
-      out.push(
-        await this.db.transaction((c) => applyMembership(c, s.id, s.version, compiled, now, patientIds)),
-      );
+      // Consent answers are prepared outside the transaction (PGlite has one connection).
+      compiled.push([s, await compileStored(this.db, s.definition, now.getTime(), ctx, patientIds)]);
     }
-    return out;
+    return this.db.transaction(async (c) => {
+      const out: MembershipChange[] = [];
+      for (const [s, q] of compiled)
+        out.push(await applyPatientMembership(c, s.id, s.version, q, now, patientIds, s.memberCount));
+      return out;
+    });
   }
 
   async get(id: string): Promise<SegmentRecord | undefined> {

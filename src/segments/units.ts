@@ -42,7 +42,7 @@ export function analyteOf(system: string, code: string): Analyte | undefined {
 }
 
 /** Unit spellings that mean the same UCUM unit. */
-const UNIT_ALIASES: Record<string, string> = {
+export const UNIT_ALIASES: Readonly<Record<string, string>> = {
   'mmol/mol': 'mmol/mol',
   'mmol/mol hb': 'mmol/mol',
   '%': '%',
@@ -54,7 +54,9 @@ const UNIT_ALIASES: Record<string, string> = {
 
 export function normaliseUnit(unit: string): string {
   const u = unit.trim();
-  return UNIT_ALIASES[u.toLowerCase()] ?? u;
+  const k = u.toLowerCase();
+  // Own properties only: a unit spelled "constructor" is just an unknown unit.
+  return Object.hasOwn(UNIT_ALIASES, k) ? UNIT_ALIASES[k] : u;
 }
 
 /**
@@ -70,7 +72,7 @@ export function storedValue(
   const u = unit === undefined ? null : normaliseUnit(unit);
   const a = analyteOf(system, code);
   if (a && u !== null) {
-    const f = a.toCanonical[u];
+    const f = Object.hasOwn(a.toCanonical, u) ? a.toCanonical[u] : undefined;
     if (f) return { value: f(value), unit: a.canonical };
   }
   return { value, unit: u };
@@ -88,6 +90,6 @@ export function thresholdFor(
 ): { value: number; unit: string } | undefined {
   const u = normaliseUnit(unit);
   if (!analyte) return { value, unit: u };
-  const f = analyte.toCanonical[u];
+  const f = Object.hasOwn(analyte.toCanonical, u) ? analyte.toCanonical[u] : undefined;
   return f ? { value: f(value), unit: analyte.canonical } : undefined;
 }

@@ -53,7 +53,17 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
     return problems;
   }
   let codes = 0;
+  // Nested segments are inlined when compiled, so their rules count too; stop walking once over.
+  let visited = 0;
   const walk = (n: Node, path: string, depth: number, stack: readonly string[]) => {
+    if (++visited > MAX_NODES) {
+      if (visited === MAX_NODES + 1)
+        add(
+          path,
+          `with the segments it nests, the definition has more than ${MAX_NODES} rules and groups; nest fewer segments or simplify them`,
+        );
+      return;
+    }
     if (depth > MAX_DEPTH) {
       add(path, `groups nest deeper than ${MAX_DEPTH} levels; flatten nested groups of the same kind`);
       return;
@@ -70,13 +80,19 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
           add(path, `minimum age ${n.min} is above maximum age ${n.max}; swap them`);
         break;
       case 'gender':
-      case 'language':
       case 'deceased':
         break;
-      case 'place':
+      case 'language':
         if (n.values.some(hasControl)) add(`${path}.values`, 'remove control characters');
         break;
+      case 'place':
+        codes += n.values.length;
+        if (n.values.some(hasControl)) add(`${path}.values`, 'remove control characters');
+        if (n.field === 'postalCode' && n.values.some((v) => !/^[0-9A-Za-z ]+$/.test(v)))
+          add(`${path}.values`, 'postal codes are digits and letters, e.g. "413" or "413 01"');
+        break;
       case 'careUnit':
+        codes += n.units.length;
         n.units.forEach((u, i) => {
           if (!ctx.careUnit(u))
             add(`${path}.units[${i}]`, `no care unit "${u}"; pick one from /api/care-units`);
@@ -100,11 +116,12 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
               `${s.label} descendants need a terminology server; list the codes instead, or use a prefix system (ICD-10, ATC, KVÅ)`,
             );
           }
-          if (f.codes.some((c) => hasControl(c) || /[%_*]/.test(c)))
+          if (f.codes.some((c) => hasControl(c) || /[%_*\\]/.test(c)))
             add(`${at}.codes`, 'codes are plain codes: write "E11" with descendants: true instead of "E11*"');
         });
         if (n.window) windowProblems(n.window, `${path}.window`, add);
         if (n.kind === 'clinical') {
+          if (n.status?.some(hasControl)) add(`${path}.status`, 'remove control characters');
           if (n.window?.kind === 'next' && n.resource !== 'Appointment')
             add(
               `${path}.window`,
@@ -132,7 +149,7 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
             const a = filters
               .flatMap((f) => f.codes.map((c) => analyteOf(codeSystem(f.system)?.uri ?? '', c)))
               .find(Boolean)!;
-            if (!a.toCanonical[normaliseUnit(n.unit)])
+            if (!Object.hasOwn(a.toCanonical, normaliseUnit(n.unit)))
               add(
                 `${path}.unit`,
                 `${a.name} is measured in ${Object.keys(a.toCanonical).join(' or ')}, not "${n.unit}"`,
@@ -143,8 +160,10 @@ export function validateDefinition(def: Definition, ctx: ValidationContext): Def
       }
       case 'engagement':
         if (n.window) windowProblems(n.window, `${path}.window`, add);
+        if (n.ref && hasControl(n.ref)) add(`${path}.ref`, 'remove control characters');
         break;
       case 'consent':
+        if (n.topic && hasControl(n.topic)) add(`${path}.topic`, 'remove control characters');
         break;
       case 'segment': {
         if (n.segmentId === ctx.selfId || stack.includes(n.segmentId)) {

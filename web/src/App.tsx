@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { BrowserRouter, Route, Routes } from 'react-router-dom';
 import { RequirePermission, RequireSession } from './components/Guards.tsx';
 import { Layout } from './components/Layout.tsx';
@@ -15,6 +15,7 @@ import { PatientSearch } from './pages/PatientSearch.tsx';
 import { ProfilePage } from './pages/ProfilePage.tsx';
 import { Profiles } from './pages/Profiles.tsx';
 import { Roles } from './pages/Roles.tsx';
+import { Segments } from './pages/Segments.tsx';
 import { Setup } from './pages/Setup.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Tokens } from './pages/Tokens.tsx';
@@ -24,6 +25,14 @@ import { ThemeProvider } from './theme.tsx';
 
 const guarded = (permission: string, page: ReactNode) => (
   <RequirePermission permission={permission}>{page}</RequirePermission>
+);
+
+// The segment builder brings the definition schema (zod) along: loaded when first opened.
+const SegmentPage = lazy(() => import('./pages/SegmentPage.tsx').then((m) => ({ default: m.SegmentPage })));
+const segmentPage = (
+  <Suspense fallback={null}>
+    <SegmentPage />
+  </Suspense>
 );
 
 /** The staff app: everything behind sign-in, plus the sign-in and set-password pages. */
@@ -47,6 +56,9 @@ function StaffApp() {
               <Route path="patients/:id" element={guarded('patient:read', <PatientPage />)} />
               <Route path="profiles" element={guarded('patient:read', <Profiles />)} />
               <Route path="profiles/:id" element={guarded('patient:read', <ProfilePage />)} />
+              <Route path="segments" element={guarded('segment:read', <Segments />)} />
+              <Route path="segments/new" element={guarded('segment:write', segmentPage)} />
+              <Route path="segments/:id" element={guarded('segment:read', segmentPage)} />
               <Route path="sources/import" element={guarded('source:manage', <ContactImport />)} />
               <Route path="admin/users" element={guarded('user:read', <Users />)} />
               <Route path="admin/roles" element={guarded('user:read', <Roles />)} />

@@ -9,12 +9,15 @@ export class ApiError extends Error {
   /** The problem type URI (/api) or the OperationOutcome issue code (/fhir). */
   readonly type: string;
   readonly detail: string;
+  /** The whole problem document, for its extensions (a segment definition's `problems`). */
+  readonly body: unknown;
 
-  constructor(status: number, type: string, title: string, detail: string) {
+  constructor(status: number, type: string, title: string, detail: string, body?: unknown) {
     super(detail || title || `HTTP ${status}`);
     this.status = status;
     this.type = type;
     this.detail = detail;
+    this.body = body;
   }
 
   /** A 403 because the patient belongs to other care units (nödåtkomst may open it). */
@@ -56,7 +59,7 @@ async function toError(res: Response): Promise<ApiError> {
     const issue = body.issue?.[0] ?? {};
     return new ApiError(res.status, issue.code ?? '', '', issue.diagnostics ?? issue.details?.text ?? '');
   }
-  return new ApiError(res.status, body?.type ?? '', body?.title ?? res.statusText, body?.detail ?? '');
+  return new ApiError(res.status, body?.type ?? '', body?.title ?? res.statusText, body?.detail ?? '', body);
 }
 
 export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
@@ -83,6 +86,7 @@ export const api = {
   post: <T>(path: string, body?: unknown, opts: Omit<RequestOptions, 'method' | 'body'> = {}) =>
     request<T>(path, { ...opts, method: 'POST', body: body ?? {} }),
   patch: <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body }),
+  put: <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body }),
   /** POST a file as the request body (a CSV contact list). */
   upload: <T>(path: string, file: Blob, contentType: string) =>
     request<T>(path, { method: 'POST', raw: { body: file, contentType } }),

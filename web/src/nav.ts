@@ -11,6 +11,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/', label: 'nav.home' },
   { to: '/profiles', label: 'nav.profiles', permission: 'patient:read' },
   { to: '/patients', label: 'nav.patients', permission: 'patient:read' },
+  { to: '/segments', label: 'nav.segments', permission: 'segment:read' },
   { to: '/admin/users', label: 'nav.users', permission: 'user:read' },
   { to: '/admin/roles', label: 'nav.roles', permission: 'user:read' },
   { to: '/admin/care-units', label: 'nav.careUnits', permission: 'user:read' },

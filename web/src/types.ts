@@ -132,3 +132,40 @@ export interface OptInStatus {
   topic: string | null;
   expiresAt: string;
 }
+
+// Segments: definitions, preview, members, templates (src/segments/schemas.ts, definition.ts).
+export type {
+  ClinicalType,
+  CodeFilter,
+  Condition as SegmentCondition,
+  Definition,
+  Group as SegmentGroup,
+  Node as SegmentNode,
+  Window as SegmentWindow,
+} from '../../src/segments/definition.ts';
+
+import type {
+  CodeInUse,
+  CodeSystemSchema,
+  CountPoint as CountPointSchema,
+  ListSchema,
+  ListSummary,
+  MemberSchema,
+  MembershipChangeSchema,
+  PreviewSchema,
+  ProblemSchema,
+  SegmentSchema,
+  TemplateSchema,
+} from '../../src/segments/schemas.ts';
+
+export type Segment = z.infer<typeof SegmentSchema>;
+export type SegmentPreview = z.infer<typeof PreviewSchema>;
+export type SegmentTemplate = z.infer<typeof TemplateSchema>;
+export type SegmentMember = z.infer<typeof MemberSchema>;
+export type CountPoint = z.infer<typeof CountPointSchema>;
+export type MembershipChange = z.infer<typeof MembershipChangeSchema>;
+export type DefinitionProblem = z.infer<typeof ProblemSchema>;
+export type CodeOption = z.infer<typeof CodeInUse>;
+export type CodeSystem = z.infer<typeof CodeSystemSchema>;
+export type SegmentList = z.infer<typeof ListSummary>;
+export type SegmentListResult = z.infer<typeof ListSchema>;

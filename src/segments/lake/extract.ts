@@ -8,8 +8,8 @@ import { YEAR_ONE } from '../facts.ts';
  * (see the macros in macros.ts). Each resource is parsed once: one
  * json_extract with every path the type needs gives small JSON fragments;
  * the layers above read only those. A row whose resourceType is not the
- * file's type stops the build (error() in the SELECT list, so no filter can
- * skip it); the caller turns that into file:line.
+ * file's type stops the build (error(), see `checked`); the caller turns that
+ * into file:line.
  */
 export const BAD_ROW = 'lake-row-not-a';
 
@@ -19,8 +19,9 @@ interface Paths {
   at(path: string): string;
 }
 
+/** '$.resourceType' is always v[1] (see parsed). */
 function paths(): Paths {
-  const list: string[] = [];
+  const list: string[] = ['$.resourceType'];
   return {
     list,
     at(path) {
@@ -94,9 +95,17 @@ const SPECS: Record<ClinicalType, Spec> = {
   },
 };
 
-/** The check that makes a row of another type (or not an object) fail the build. */
-const checked = (p: Paths, type: string, value: string) =>
-  `CASE WHEN ${str(p, '$.resourceType')} = ${lit(type)} THEN ${value} ELSE error(${lit(`${BAD_ROW} ${type}`)}) END`;
+/**
+ * A column behind the check that the row is a resource of the file's type.
+ * Every column a filter reads carries it, so whichever filter the optimiser
+ * runs first meets it (one checked column was skipped when a filter on
+ * another column ran first).
+ */
+const checked = (type: string, value: string) =>
+  `CASE WHEN lake_str(v[1]) = ${lit(type)} THEN ${value} ELSE error(${lit(`${BAD_ROW} ${type}`)}) END`;
+
+const parsed = (p: Paths, source: string) =>
+  `SELECT json_extract(json, ${listLit(p.list)}) AS v FROM (${source})`;
 
 function patientRef(type: ClinicalType, p: Paths): string {
   if (type === 'Appointment')
@@ -109,58 +118,78 @@ function patientRef(type: ClinicalType, p: Paths): string {
   return str(p, path);
 }
 
-/** segment_fact rows of one type's resources; `source` yields a `json` column. */
+/**
+ * segment_fact rows of one type's resources; `source` yields a `json` column.
+ * Codings are unnested into rows before they are normalised: DuckDB inlines
+ * a projection into every filter above it, so macros over a coding's
+ * JSON were evaluated several times a row inside list lambdas (10× slower,
+ * measured). A resource whose code has no valid coding keeps one row with
+ * system and code '' (the placeholder `ph`), as facts.ts does.
+ */
 export function factSelect(type: ClinicalType, source: string): string {
   const spec = SPECS[type];
   const p = paths();
   const clinical = type === 'Condition' || type === 'AllergyIntolerance';
+  const obs = type === 'Observation';
   const cols = [
-    `${checked(p, type, str(p, '$.id'))} AS resource_id`,
-    `${patientRef(type, p)} AS ref`,
-    `${str(p, '$.status')} AS status_text`,
+    `${checked(type, str(p, '$.id'))} AS resource_id`,
+    `${checked(type, `lake_patient(${patientRef(type, p)})`)} AS patient_id`,
+    `${checked(type, str(p, '$.status'))} AS status_text`,
     clinical
       ? `lake_first_code(${items(p, '$.clinicalStatus.coding')}) AS clinical_status`
       : 'NULL AS clinical_status',
     clinical
-      ? `lake_first_code(${items(p, '$.verificationStatus.coding')}) AS verification`
+      ? `${checked(type, `lake_first_code(${items(p, '$.verificationStatus.coding')})`)} AS verification`
       : 'NULL AS verification',
     ...spec.at.map((path, i) => `${str(p, path)} AS at_${i}`),
     ...spec.atEnd.map((path, i) => `${str(p, path)} AS end_${i}`),
     `${concat(spec.codes.map(([path, w]) => items(p, path, w)))} AS codings`,
-    type === 'Observation' ? `${p.at('$.valueQuantity')} AS vq, ${items(p, '$.component')} AS comps` : '',
+    obs ? `${p.at('$.valueQuantity')} AS vq, ${items(p, '$.component')} AS comps` : '',
   ].filter(Boolean);
-  const main = `CASE WHEN len(codes) = 0 THEN [{'system': '', 'code': ''}] ELSE codes END`;
-  const noValue = (list: string) =>
-    `list_transform(${list}, lambda c: {'system': c.system, 'code': c.code, 'value': NULL::DOUBLE, 'unit': NULL::VARCHAR})`;
-  // quantity() of facts.ts: a finite number value, and the unit from code, else unit.
-  const q = (j: string) =>
-    `{'v': lake_num(json_extract(${j}, '$.value')), 'u': lake_unit(coalesce(lake_str(json_extract(${j}, '$.code')), lake_str(json_extract(${j}, '$.unit'))))}`;
-  const withValue = (list: string, g: string) =>
-    `list_transform(${list}, lambda c: {'system': c.system, 'code': c.code,
-      'value': CASE WHEN ${g}.v IS NULL THEN NULL ELSE lake_value(c.system, c.code, ${g}.v, ${g}.u) END,
-      'unit': CASE WHEN ${g}.v IS NULL THEN NULL ELSE lake_value_unit(c.system, c.code, ${g}.u) END})`;
-  const facts =
-    type === 'Observation'
-      ? // Components (blood pressure…) are indexed under their own codes, with their own values.
-        `list_concat(${withValue(main, 'mq')}, flatten(list_transform(
-          list_filter(list_transform(comps, lambda k: {'codes': lake_codings(lake_items(json_extract(k, '$.code.coding'), '$[*]')), 'q': ${q('k')}}), lambda g: len(g.codes) > 0),
-          lambda g: ${withValue('g.codes', 'g.q')})))`
-      : noValue(main);
-  return `SELECT patient_id, ${lit(type)} AS resource_type, resource_id, f.system, f.code, status, at, at_end, f.value, f.unit
-FROM (
-  SELECT patient_id, resource_id, status, at, at_end, unnest(list_distinct(${facts})) AS f
-  FROM (
-    SELECT lake_patient(ref) AS patient_id, resource_id,
-      ${clinical ? 'clinical_status' : 'status_text'} AS status,
-      ${firstStart(spec.at.map((_, i) => `at_${i}`))} AS at,
-      ${firstStart(spec.atEnd.map((_, i) => `end_${i}`))} AS at_end,
-      lake_codings(codings) AS codes${type === 'Observation' ? `, ${q('vq')} AS mq, comps` : ''}
-    FROM (SELECT ${cols.join(',\n      ')} FROM (SELECT json_extract(json, ${listLit(p.list)}) AS v FROM (${source})))
+  const any = `coalesce(list_bool_or(list_transform(codings, lambda c: lake_valid_coding(c))), false)`;
+  const main = `{'codings': CASE WHEN ${any} THEN codings ELSE ['null'::JSON] END, 'q': ${obs ? 'vq' : 'NULL::JSON'}, 'ph': NOT ${any}}`;
+  // Components (blood pressure…) are indexed under their own codes, with their own values.
+  const groups = obs
+    ? `list_concat([${main}], list_transform(comps, lambda k: {'codings': lake_items(json_extract(k, '$.code.coding'), '$[*]'),
+        'q': json_extract(k, '$.valueQuantity'), 'ph': false}))`
+    : `[${main}]`;
+  const keep = 'patient_id, resource_id, status, "at", at_end';
+  const dates = [...spec.at.map((_, i) => `at_${i}`), ...spec.atEnd.map((_, i) => `end_${i}`)];
+  return `WITH resources AS (
+    SELECT ${cols.join(',\n      ')}
+    FROM (${parsed(p, source)})
+  ), kept AS (
+    SELECT patient_id, resource_id, ${clinical ? 'clinical_status' : 'status_text'} AS status, ${dates.join(', ')}, codings${obs ? ', vq, comps' : ''}
+    FROM resources
     -- Entered-in-error resources never count.
     WHERE status_text IS DISTINCT FROM 'entered-in-error' AND verification IS DISTINCT FROM 'entered-in-error'
+      AND patient_id IS NOT NULL AND resource_id IS NOT NULL
+  ), grouped AS (
+    SELECT patient_id, resource_id, status,
+      ${firstStart(spec.at.map((_, i) => `at_${i}`))} AS "at",
+      ${firstStart(spec.atEnd.map((_, i) => `end_${i}`))} AS at_end,
+      ${groups} AS groups
+    FROM kept
+  ), coded AS (
+    SELECT ${keep}, json_extract(x, ['$.system', '$.code']) AS x, json_extract(q, ['$.value', '$.code', '$.unit']) AS q, ph
+    FROM (SELECT ${keep}, unnest(g.codings) AS x, g.q AS q, g.ph AS ph FROM (SELECT ${keep}, unnest(groups) AS g FROM grouped))
+  ), valid AS (
+    -- quantity() of facts.ts: a finite number value, and the unit from code, else unit.
+    SELECT ${keep}, ph, lake_str(x[1]) AS s, lake_trim(lake_str(x[2])) AS c,
+      lake_num(q[1]) AS qv, lake_unit(coalesce(lake_str(q[2]), lake_str(q[3]))) AS qu
+    FROM coded
+  ), normalised AS (
+    SELECT ${keep}, qv, qu,
+      CASE WHEN ph THEN '' ELSE lake_system(s) END AS system,
+      CASE WHEN ph THEN '' ELSE lake_code(lake_system(s), c) END AS code
+    FROM valid
+    WHERE ph OR (s IS NOT NULL AND c <> '')
   )
-  WHERE patient_id IS NOT NULL AND resource_id IS NOT NULL
-)`;
+  -- A coding listed twice (or a component coded as its panel, with the same value) is one fact.
+  SELECT DISTINCT patient_id, ${lit(type)} AS resource_type, resource_id, system, code, status, "at", at_end,
+    CASE WHEN qv IS NOT NULL THEN lake_value(system, code, qv, qu) END AS value,
+    CASE WHEN qv IS NOT NULL THEN lake_value_unit(system, code, qu) END AS unit
+  FROM normalised`;
 }
 
 const concat = (lists: string[]) => (lists.length === 1 ? lists[0] : `list_concat(${lists.join(', ')})`);
@@ -170,7 +199,7 @@ const listLit = (xs: string[]) => `[${xs.map(lit).join(', ')}]`;
 export function personSelect(source: string): string {
   const p = paths();
   const cols = [
-    `${checked(p, 'Patient', str(p, '$.id'))} AS patient_id`,
+    `${checked('Patient', str(p, '$.id'))} AS patient_id`,
     `${str(p, '$.birthDate')} AS birth_text`,
     `${str(p, '$.gender')} AS gender`,
     // The current home address, else the first.
@@ -197,6 +226,6 @@ export function personSelect(source: string): string {
     org_ref, gp_ref,
     CASE WHEN deceased_text IS NOT NULL THEN lake_start(deceased_text)
          WHEN deceased_flag::VARCHAR = 'true' THEN ${YEAR_ONE} END AS deceased_at
-  FROM (SELECT ${cols.join(',\n    ')} FROM (SELECT json_extract(json, ${listLit(p.list)}) AS v FROM (${source})))
+  FROM (SELECT ${cols.join(',\n    ')} FROM (${parsed(p, source)}))
   WHERE patient_id IS NOT NULL`;
 }

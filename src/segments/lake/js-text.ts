@@ -7,6 +7,9 @@ import { type DuckDBConnection, DuckDBScalarFunction, VARCHAR } from '@duckdb/no
  * sigma), and slices by UTF-16 unit. The macros call this only for non-ASCII
  * strings, which are rare in codes and names, so the scan stays in DuckDB.
  * DuckDB runs UDF callbacks on the JS thread, one vector (2,048 values) a call.
+ * The macros pass '0' || s: node-api decodes VARCHAR with TextDecoder, which
+ * drops a leading U+FEFF, and JavaScript keeps it; '0' is uncased, so it
+ * changes no case mapping (final sigma looks at the letter before).
  */
 const OPS: Record<string, (s: string) => string> = {
   upper: (s) => s.toUpperCase(),
@@ -26,7 +29,7 @@ export function registerJsText(c: DuckDBConnection): void {
         const values = input.getColumnVector(1);
         for (let i = 0; i < input.rowCount; i++) {
           const op = OPS[ops.getItem(i) as string];
-          const s = values.getItem(i) as string | null;
+          const s = (values.getItem(i) as string | null)?.slice(1) ?? null;
           if (!op) {
             info.setError(`js_text: unknown operation ${ops.getItem(i)}`);
             return;

@@ -1,6 +1,6 @@
 import { CODE_SYSTEMS } from '../codes.ts';
 import { lit } from '../compile.ts';
-import { ANALYTES, normaliseUnit } from '../units.ts';
+import { ANALYTES, UNIT_ALIASES } from '../units.ts';
 
 /**
  * DuckDB macros that repeat, in SQL, the pure functions facts.ts uses:
@@ -9,7 +9,7 @@ import { ANALYTES, normaliseUnit } from '../units.ts';
  * and truthiness over JSON values. Tables (systems, analytes) are generated
  * from the TypeScript ones, so they cannot drift; the few things that are
  * not tables (unit aliases, conversion formulas) are checked against units.ts
- * when this module loads and property-tested in test/segments-lake.test.ts.
+ * when this module loads, and everything is property-tested in lake.test.ts.
  *
  * Case mapping: DuckDB's upper/lower are simple per-code-point mappings
  * (ß → ẞ, no final sigma); JavaScript's are full Unicode mappings (ß → SS).
@@ -22,29 +22,18 @@ const JS_SPACE = [
   0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006,
   0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
 ];
-const SPACE_CHARS = String.fromCodePoint(...JS_SPACE);
-const SPACE_CLASS = `[${JS_SPACE.map((c) => `\\x{${c.toString(16)}}`).join('')}]+`;
+const SPACE_SET = JS_SPACE.map((c) => `\\x{${c.toString(16)}}`).join('');
+const SPACE_CLASS = `[${SPACE_SET}]+`;
 
-/** units.ts keeps its alias table private; this copy is checked against normaliseUnit below. */
-export const UNIT_ALIASES: Readonly<Record<string, string>> = {
-  'mmol/mol': 'mmol/mol',
-  'mmol/mol hb': 'mmol/mol',
-  '%': '%',
-  'mg/dl': 'mg/dL',
-  'mmol/l': 'mmol/L',
-  'mm[hg]': 'mm[Hg]',
-  mmhg: 'mm[Hg]',
-};
-
-/** The toCanonical formulas of units.ts, written in SQL with the same operations in the same order. */
+/**
+ * The toCanonical formulas of units.ts, written in SQL with the same operations in the same order.
+ * Constants are cast from text: a bare 10.929 is a DECIMAL, and DECIMAL → DOUBLE need not round as JavaScript does.
+ */
 export const SQL_TO_CANONICAL: Readonly<Record<string, Readonly<Record<string, (v: string) => string>>>> = {
-  HbA1c: { '%': (v) => `(10.929::DOUBLE * (${v} - 2.15::DOUBLE))`, 'mmol/mol': (v) => v },
-  Glucose: { 'mg/dL': (v) => `(${v} / 18.016::DOUBLE)`, 'mmol/L': (v) => v },
+  HbA1c: { '%': (v) => `('10.929'::DOUBLE * (${v} - '2.15'::DOUBLE))`, 'mmol/mol': (v) => v },
+  Glucose: { 'mg/dL': (v) => `(${v} / '18.016'::DOUBLE)`, 'mmol/L': (v) => v },
 };
 
-for (const [k, v] of Object.entries(UNIT_ALIASES))
-  if (normaliseUnit(k) !== v)
-    throw new Error(`lake/macros.ts: unit alias ${k} → ${v} disagrees with units.ts`);
 for (const a of ANALYTES) {
   const sqlUnits = Object.keys(SQL_TO_CANONICAL[a.name] ?? {}).sort();
   if (sqlUnits.join('|') !== Object.keys(a.toCanonical).sort().join('|'))
@@ -83,9 +72,6 @@ function unitsCase(): string {
 function storedValueCase(): { value: string; unit: string } {
   const value: string[] = [];
   const unit: string[] = [];
-  for (const [k, v] of Object.entries(UNIT_ALIASES))
-    if (normaliseUnit(k) !== v)
-      throw new Error(`lake/macros.ts: unit alias ${k} → ${v} disagrees with units.ts`);
   for (const a of ANALYTES) {
     const codes = a.codes.map((c) => lit(c)).join(', ');
     for (const u of Object.keys(a.toCanonical)) {
@@ -103,44 +89,48 @@ export function lakeMacros(): string[] {
   return [
     // JavaScript `typeof x === 'string'` / finite `typeof x === 'number'` over a JSON value.
     `CREATE MACRO lake_str(j) AS CASE WHEN json_type(j) = 'VARCHAR' THEN json_extract_string(j, '$') END`,
-    `CREATE MACRO lake_num(j) AS CASE WHEN json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND isfinite(j::DOUBLE) THEN j::DOUBLE END`,
+    // try_cast: DuckDB does not short-circuit AND, so a cast must not fail on the rows the type test excludes.
+    `CREATE MACRO lake_num(j) AS CASE WHEN json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND isfinite(try_cast(j AS DOUBLE)) THEN try_cast(j AS DOUBLE) END`,
     // JavaScript falsiness of a JSON value (missing counts as undefined).
     `CREATE MACRO lake_falsy(j) AS j IS NULL OR json_type(j) = 'NULL'
-       OR (json_type(j) = 'BOOLEAN' AND NOT j::BOOLEAN)
-       OR (json_type(j) = 'VARCHAR' AND json_extract_string(j, '$') = '')
-       OR (json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND j::DOUBLE = 0)`,
+       OR j::VARCHAR IN ('false', '""')
+       OR (json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE') AND try_cast(j AS DOUBLE) = 0)`,
     /** The elements of a JSON array (none for anything else). */
     `CREATE MACRO lake_items(j, path) AS coalesce(json_extract(j, path), []::JSON[])`,
     `CREATE MACRO lake_ascii(s) AS strlen(s) = length(s)`,
-    `CREATE MACRO lake_trim(s) AS trim(s, ${lit(SPACE_CHARS)})`,
+    // One regular expression, so that the argument is evaluated once when the optimiser inlines it.
+    `CREATE MACRO lake_trim(s) AS regexp_replace(s, ${lit(`^${SPACE_CLASS}|${SPACE_CLASS}$`)}, '', 'g')`,
     `CREATE MACRO lake_nospace(s) AS regexp_replace(s, ${lit(SPACE_CLASS)}, '', 'g')`,
-    `CREATE MACRO lake_upper(s) AS CASE WHEN lake_ascii(s) THEN upper(s) ELSE js_text('upper', s) END`,
-    `CREATE MACRO lake_lower(s) AS CASE WHEN lake_ascii(s) THEN lower(s) ELSE js_text('lower', s) END`,
+    `CREATE MACRO lake_upper(s) AS CASE WHEN lake_ascii(s) THEN upper(s) ELSE js_text('upper', '0' || s) END`,
+    `CREATE MACRO lake_lower(s) AS CASE WHEN lake_ascii(s) THEN lower(s) ELSE js_text('lower', '0' || s) END`,
     /** facts.ts fold: trimmed, lower-cased by Swedish rules, empty → NULL. */
-    `CREATE MACRO lake_fold(s) AS CASE WHEN lake_trim(s) = '' THEN NULL WHEN lake_ascii(s) THEN lower(lake_trim(s)) ELSE js_text('fold', lake_trim(s)) END`,
+    `CREATE MACRO lake_fold(s) AS CASE WHEN lake_trim(s) = '' THEN NULL WHEN lake_ascii(s) THEN lower(lake_trim(s)) ELSE js_text('fold', '0' || lake_trim(s)) END`,
     /** windows.ts normaliseBirthDate. */
     `CREATE MACRO lake_birth_date(s) AS CASE
        WHEN regexp_full_match(s, '\\d{4}') THEN s || '-01-01'
        WHEN regexp_full_match(s, '\\d{4}-\\d{2}') THEN s || '-01'
-       WHEN lake_ascii(s) THEN left(s, 10) ELSE js_text('head10', s) END`,
+       WHEN lake_ascii(s) THEN left(s, 10) ELSE js_text('head10', '0' || s) END`,
     `CREATE MACRO lake_system(s) AS ${systems.canonical}`,
-    `CREATE MACRO lake_code(sys, c) AS CASE WHEN sys IN (${systems.prefix}) THEN lake_upper(replace(lake_trim(c), '.', '')) ELSE lake_trim(c) END`,
+    /** normaliseCode of a trimmed code. */
+    `CREATE MACRO lake_code(sys, c) AS CASE WHEN sys IN (${systems.prefix}) THEN lake_upper(replace(c, '.', '')) ELSE c END`,
     `CREATE MACRO lake_unit(u) AS ${unitsCase()}`,
     // units.ts storedValue: nu is the normalised unit (NULL when there was none).
     `CREATE MACRO lake_value(sys, code, v, nu) AS ${stored.value}`,
     `CREATE MACRO lake_value_unit(sys, code, nu) AS ${stored.unit}`,
-    /** codings() of facts.ts over a list of JSON Codings: valid ones, canonical system, normalised code. */
-    `CREATE MACRO lake_codings(list) AS list_transform(
-       list_filter(
-         list_transform(list, lambda x: {'s': lake_str(json_extract(x, '$.system')), 'c': lake_str(json_extract(x, '$.code'))}),
-         lambda y: y.s IS NOT NULL AND y.c IS NOT NULL AND lake_trim(y.c) <> ''),
-       lambda z: {'system': lake_system(z.s), 'code': lake_code(lake_system(z.s), z.c)})`,
+    /** Whether a JSON Coding is one codings() keeps (no CASE: it runs in a lambda, where CASE is slow). */
+    `CREATE MACRO lake_valid_coding(c) AS json_type(json_extract(c, '$.system')) = 'VARCHAR'
+       AND json_type(json_extract(c, '$.code')) = 'VARCHAR'
+       AND regexp_matches(json_extract_string(c, '$.code'), ${lit(`[^${SPACE_SET}]`)})`,
     /** The first code (a string) of a list of JSON Codings, as `.find(c => typeof c?.code === 'string')?.code`. */
     `CREATE MACRO lake_first_code(list) AS list_filter(list_transform(list, lambda x: lake_str(json_extract(x, '$.code'))), lambda c: c IS NOT NULL)[1]`,
-    `CREATE MACRO lake_patient(ref) AS CASE WHEN starts_with(ref, 'Patient/') AND length(ref) > 8 AND NOT contains(substr(ref, 9), '/') THEN substr(ref, 9) END`,
+    `CREATE MACRO lake_patient(ref) AS nullif(regexp_extract(ref, '^Patient/([^/]+)$', 1), '')`,
     ...dateMacros(),
   ];
 }
+
+/** Shapes DuckDB reads as parseDateRange does: days (as TIMESTAMP, so no session time zone applies), instants with a zone to the millisecond, years 0100–9999. */
+const FAST_RE =
+  '(0[1-9]|[1-9]\\d)\\d{2}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?(Z|[+-]\\d{2}:\\d{2}))?';
 
 /**
  * parseDateRange(s).lo: validated by the same regular expression, then read by
@@ -167,10 +157,16 @@ function dateMacros(): string[] {
        + CASE WHEN ${hasSec} THEN ${n(18, '2')} * 1000 ELSE 0 END
        + CASE WHEN ${hasFrac} THEN ${ms} ELSE 0 END
        - (${offsetMin}) * 60000`,
-    `CREATE MACRO lake_start(s) AS CASE
+    `CREATE MACRO lake_start_slow(s) AS CASE
        WHEN NOT regexp_full_match(s, ${lit(DATE_RE)}) THEN NULL
        WHEN length(s) >= 7 AND ${n(6, '2')} > 12 THEN NULL
        WHEN length(s) >= 10 AND (${n(9, '2')} < 1 OR ${n(9, '2')} > 31) THEN NULL
        ELSE lake_start_ok(s) END`,
+    // The usual shapes (a day, or an instant to the millisecond, year 100 on) parse natively, ~10× faster;
+    // what DuckDB refuses (30 February, month 00…) takes the slow path, which carries over as Date.UTC does.
+    `CREATE MACRO lake_start(s) AS CASE
+       WHEN regexp_full_match(s, ${lit(FAST_RE)}) THEN coalesce(CASE WHEN length(s) = 10 THEN epoch_ms(try_cast(s AS TIMESTAMP))
+         ELSE epoch_ms(try_cast(s AS TIMESTAMPTZ)) END, lake_start_slow(s))
+       ELSE lake_start_slow(s) END`,
   ];
 }

@@ -62,7 +62,7 @@ export interface ReferenceResult {
   why(patientId: string): Why | undefined;
 }
 
-interface Patient {
+export interface PatientData {
   person: PersonRecord;
   records: ClinicalRecord[];
 }
@@ -76,8 +76,19 @@ interface Evaluated {
 
 const byCodePoint = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
-function group(resources: readonly FhirResource[]): Map<string, Patient> {
-  const patients = new Map<string, Patient>();
+/**
+ * Resources read once (FHIRPath over every element is the slow part), for
+ * callers that evaluate many definitions over the same data.
+ */
+export class ReferenceData {
+  readonly patients: ReadonlyMap<string, PatientData>;
+  constructor(resources: readonly FhirResource[]) {
+    this.patients = group(resources);
+  }
+}
+
+function group(resources: readonly FhirResource[]): Map<string, PatientData> {
+  const patients = new Map<string, PatientData>();
   for (const r of resources) {
     const person = readPerson(r);
     if (person) patients.set(person.id, { person, records: patients.get(person.id)?.records ?? [] });
@@ -100,7 +111,7 @@ interface Ctx {
   today: string;
 }
 
-function evaluateNode(n: Node, path: string, p: Patient, ctx: Ctx, expanding: string[]): Evaluated {
+function evaluateNode(n: Node, path: string, p: PatientData, ctx: Ctx, expanding: string[]): Evaluated {
   const { opts, today } = ctx;
   const leaf = (verdict: Verdict): Evaluated => ({ node: n, path, verdict, children: [] });
   const sub = () => childPaths(n, path).map(([c, cp]) => evaluateNode(c, cp, p, ctx, expanding));
@@ -190,7 +201,7 @@ function flatten(e: Evaluated, depth: number, out: ConditionReason[]): Condition
   return out;
 }
 
-function whyOf(def: Definition, p: Patient, opts: ReferenceOptions): Why {
+function whyOf(def: Definition, p: PatientData, opts: ReferenceOptions): Why {
   const today = localDate(opts.asOf);
   const u = inUniverse(p.person, opts.asOf, today, def.includeDeceased === true);
   const root = evaluateNode(def.root, 'root', p, { opts, today }, []);
@@ -204,10 +215,10 @@ function whyOf(def: Definition, p: Patient, opts: ReferenceOptions): Why {
 
 export function evaluateReference(
   def: Definition,
-  resources: readonly FhirResource[],
+  resources: readonly FhirResource[] | ReferenceData,
   opts: ReferenceOptions,
 ): ReferenceResult {
-  const patients = group(resources);
+  const { patients } = resources instanceof ReferenceData ? resources : new ReferenceData(resources);
   const today = localDate(opts.asOf);
   const steps = rootSteps(def);
   const counts = steps.map(([n, path]) => ({ path, label: describe(n), alone: 0, cumulative: 0 }));

@@ -70,7 +70,15 @@ export function registerSegmentCrud(app: FastifyInstance, deps: SegmentRouteDeps
     }
     const rec = await createSegment(db, input, actorOf(req), clock.now());
     // A new segment has members at once: the list and the chart start from its first count.
-    const change = await segments.refresh(rec);
+    // If that fails, the segment was never made: no half-saved segment waits for the scheduler.
+    let change: Awaited<ReturnType<typeof segments.refresh>>;
+    try {
+      change = await segments.refresh(rec);
+    } catch (err) {
+      await db.query('DELETE FROM segment_version WHERE segment_id = $1', [rec.id]);
+      await db.query('DELETE FROM segment_definition WHERE id = $1', [rec.id]);
+      problem(err);
+    }
     audit(req, {
       action: 'create',
       outcome: 'success',

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { patientScope } from '../../auth/access.ts';
 import { audit } from '../../auth/audit/hooks.ts';
 import { countHistory, currentMembers, readSegmentEvents } from '../membership.ts';
 import {
@@ -11,6 +12,7 @@ import {
   SegmentEventSchema,
   SegmentIdParams,
 } from '../schemas.ts';
+import { visibilitySql } from '../scope.ts';
 import { getSegment } from '../segment-store.ts';
 import { labels, notFound, type SegmentRouteDeps, visibleOf } from './context.ts';
 
@@ -49,8 +51,13 @@ export function registerMemberRoutes(app: FastifyInstance, deps: SegmentRouteDep
     },
     async (req) => {
       const seg = (await getSegment(db, req.params.id)) ?? notFound(req.params.id);
-      const page = await currentMembers(db, seg.id, { limit: req.query.limit, after: req.query.after });
-      const visible = await visibleOf(req, deps, page);
+      // Scoped in SQL, so the page (and its cursor) holds only patients the caller may see.
+      const scope = visibilitySql('m.patient_id', await patientScope(db, deps.clock, req.principal!));
+      const visible = await currentMembers(db, seg.id, {
+        limit: req.query.limit,
+        after: req.query.after,
+        visible: scope,
+      });
       const names = await labels(db, visible);
       const entered = new Map(
         (
@@ -74,10 +81,10 @@ export function registerMemberRoutes(app: FastifyInstance, deps: SegmentRouteDep
           profileId: names.get(id)?.profileId ?? null,
           name: names.get(id)?.name ?? null,
           birthDate: names.get(id)?.birthDate ?? null,
-          enteredAt: entered.get(id)!,
+          enteredAt: entered.get(id) ?? new Date(0).toISOString(),
         })),
-        next: page.length === req.query.limit ? page[page.length - 1] : null,
-        total: seg.memberCount,
+        next: visible.length === req.query.limit ? visible[visible.length - 1] : null,
+        total: scope ? null : seg.memberCount,
       };
     },
   );
@@ -97,12 +104,12 @@ export function registerMemberRoutes(app: FastifyInstance, deps: SegmentRouteDep
       const seg = (await getSegment(db, req.params.id)) ?? notFound(req.params.id);
       const lines = ['patient_id;profile_id;personnummer;name;birth_date;email;mobile;entered_at'];
       const exported: string[] = [];
+      const scope = visibilitySql('m.patient_id', await patientScope(db, deps.clock, req.principal!));
       let after: string | undefined;
       for (;;) {
-        const page = await currentMembers(db, seg.id, { limit: 5000, after });
-        if (page.length === 0) break;
-        after = page[page.length - 1];
-        const visible = await visibleOf(req, deps, page);
+        const visible = await currentMembers(db, seg.id, { limit: 5000, after, visible: scope });
+        if (visible.length === 0) break;
+        after = visible[visible.length - 1];
         const names = await labels(db, visible);
         const rows = await db.query<{
           patient_id: string;
@@ -188,8 +195,18 @@ export function registerMemberRoutes(app: FastifyInstance, deps: SegmentRouteDep
       const events = await readSegmentEvents(db, req.query.after, req.query.limit, req.query.segment);
       // The cursor moves past events the caller may not see, so a care-unit role pages through the same feed.
       const visible = new Set(await visibleOf(req, deps, [...new Set(events.map((e) => e.patientId))]));
+      const shown = events.filter((e) => visible.has(e.patientId));
+      if (shown.length)
+        audit(req, {
+          action: 'search',
+          outcome: 'success',
+          resourceType: 'Segment',
+          resourceIds: [...new Set(shown.map((e) => e.segmentId))],
+          patientIds: [...new Set(shown.map((e) => e.patientId))],
+          detail: 'segment enter/exit events',
+        });
       return {
-        events: events.filter((e) => visible.has(e.patientId)),
+        events: shown,
         next: events.length ? events[events.length - 1].seq : req.query.after,
       };
     },

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { patientScope } from '../../auth/access.ts';
 import { audit } from '../../auth/audit/hooks.ts';
 import { can } from '../../auth/principal.ts';
 import { CODE_SYSTEMS, codeSystem } from '../codes.ts';
 import { CLINICAL_TYPES } from '../definition.ts';
-import { checkDefinition, compileStored, evaluateFunnel } from '../evaluate.ts';
+import { checkDefinition, compileStored, evaluateFunnel, runSegmentQuery } from '../evaluate.ts';
 import {
   CodeInUse,
   CodeSearchQuery,
@@ -15,9 +16,10 @@ import {
   PreviewSchema,
   ValidationSchema,
 } from '../schemas.ts';
+import { visibilitySql } from '../scope.ts';
 import { DefinitionError } from '../validate.ts';
 import { explainSample } from '../why.ts';
-import { asOfOf, labels, problem, type SegmentRouteDeps, visibleOf } from './context.ts';
+import { asOfOf, labels, problem, type SegmentRouteDeps } from './context.ts';
 
 const READ = { access: { permission: 'segment:read' as const } };
 const TAGS = ['segments'];
@@ -32,7 +34,7 @@ export function registerPreviewRoutes(app: FastifyInstance, deps: SegmentRouteDe
       schema: {
         summary: 'Count, per-rule funnel and a member sample with why each matched, while editing',
         description:
-          'Evaluates an unsaved definition at asOf (default now). The sample holds only members of care units the caller may see; clinical evidence (values, dates) is shown to roles with clinical:read.',
+          'Evaluates an unsaved definition at asOf (default now). Roles limited to care units count and see only their units’ patients; clinical evidence (values, dates) is shown to roles with clinical:read.',
         tags: TAGS,
         body: PreviewBody,
         response: { 200: PreviewSchema },
@@ -46,18 +48,24 @@ export function registerPreviewRoutes(app: FastifyInstance, deps: SegmentRouteDe
         const ctx = await segments.context();
         checkDefinition(def, ctx);
         await segments.sync();
-        const compiled = await compileStored(db, def, asOf, ctx);
+        // A care-unit role counts only its units' patients: counts of others would tell about them too.
+        const scope = await patientScope(db, clock, req.principal!);
+        const compiled = await compileStored(
+          db,
+          def,
+          asOf,
+          ctx,
+          undefined,
+          visibilitySql('p.patient_id', scope),
+        );
         const result = await evaluateFunnel(db, compiled);
         const want = req.body.sample;
         let sample: z.infer<typeof PreviewSchema>['sample'] = [];
-        let hidden = 0;
         if (want > 0 && result.count > 0) {
           const candidates = (
-            await db.query<{ patient_id: string }>(`${compiled.membersSql} LIMIT ${want * 4}`)
+            await runSegmentQuery<{ patient_id: string }>(db, `${compiled.membersSql} LIMIT ${want * 4}`)
           ).map((x) => x.patient_id);
-          const visible = await visibleOf(req, deps, candidates);
-          hidden = candidates.slice(0, want).filter((id) => !visible.includes(id)).length;
-          const chosen = visible.slice(0, want);
+          const chosen = candidates.slice(0, want);
           const names = await labels(db, chosen);
           const why = await explainSample(deps, def, chosen, asOf, ctx, {
             evidence: can(req.principal, 'clinical:read'),
@@ -77,7 +85,7 @@ export function registerPreviewRoutes(app: FastifyInstance, deps: SegmentRouteDe
             detail: 'segment preview sample',
           });
         }
-        return { asOf: new Date(asOf).toISOString(), ...result, sample, hiddenSample: hidden };
+        return { asOf: new Date(asOf).toISOString(), ...result, sample, scoped: !scope.all };
       } catch (err) {
         problem(err);
       }
