@@ -83,9 +83,22 @@ const HBA1C_VALUES: Array<[string, number[]]> = [
 const OBS_KINDS: ObsKind[] = [
   { codes: [[LOINC, '4548-4']], quantities: HBA1C_VALUES },
   // Coded twice: one Observation, one value.
-  { codes: [[LOINC, '4548-4'], [LOINC, '17856-6']], quantities: HBA1C_VALUES },
-  { codes: [[LOINC, '4548-4']], quantities: HBA1C_VALUES, component: [LOINC, '17856-6'] },
-  { codes: [[LOINC, '2339-0']], quantities: [['mg/dL', [90, 126, 180]], ['mmol/L', [5, 7, 10]]] },
+  {
+    codes: [
+      [LOINC, '4548-4'],
+      [LOINC, '17856-6'],
+    ],
+    quantities: HBA1C_VALUES,
+  },
+  { codes: [[LOINC, '4548-4']], quantities: HBA1C_VALUES, component: [LOINC, '4548-4'] },
+  { codes: [[LOINC, '17856-6']], quantities: HBA1C_VALUES, component: [LOINC, '4548-4'] },
+  {
+    codes: [[LOINC, '2339-0']],
+    quantities: [
+      ['mg/dL', [90, 126, 180]],
+      ['mmol/L', [5, 7, 10]],
+    ],
+  },
   { codes: [[LOINC, '39156-5']], quantities: [['kg/m2', [22, 30, 35]]] },
 ];
 
@@ -108,14 +121,29 @@ export function worldPool(asOf: number, segments: string[], windows: Window[]): 
     statuses: STATUSES,
     observations: [
       {
-        codes: [['loinc', '4548-4'], [LOINC, '17856-6']],
+        codes: [
+          ['loinc', '4548-4'],
+          [LOINC, '17856-6'],
+        ],
         thresholds: [
           ['mmol/mol', [48, 53, 64, 70, 74]],
           ['%', [6.5, 7, 8, 8.5]],
         ],
       },
-      { codes: [['loinc', '2339-0']], thresholds: [['mg/dL', [100, 126]], ['mmol/L', [7, 10]]] },
-      { codes: [['loinc', '8480-6']], thresholds: [['mm[Hg]', [139, 140, 160]], ['mmHg', [140]]] },
+      {
+        codes: [['loinc', '2339-0']],
+        thresholds: [
+          ['mg/dL', [100, 126]],
+          ['mmol/L', [7, 10]],
+        ],
+      },
+      {
+        codes: [['loinc', '8480-6']],
+        thresholds: [
+          ['mm[Hg]', [139, 140, 160]],
+          ['mmHg', [140]],
+        ],
+      },
       { codes: [['loinc', '39156-5']], thresholds: [['kg/m2', [30]]] },
     ],
     postalCodes: ['413', '41301', '111 2', '7'],
@@ -169,24 +197,32 @@ const timeArb = (t: Times, pastOnly = false) =>
 type Time = { ms: number; precision: number };
 const fmt = (t: Time | null) => (t ? format(t.ms, t.precision) : undefined);
 
-const cc = (codings: Array<[string, string]>) => ({ coding: codings.map(([system, code]) => ({ system, code })) });
+const cc = (codings: Array<[string, string]>) => ({
+  coding: codings.map(([system, code]) => ({ system, code })),
+});
 
 function quantityArb(kind: ObsKind) {
   return fc.constantFrom(...kind.quantities).chain(([unit, values]) =>
-    fc.record({
-      value: fc.option(fc.constantFrom(...values), { freq: 10 }),
-      unit: fc.constantFrom('code', 'code', 'code', 'unit', 'unit', 'none'),
-    }).map(({ value, unit: how }) => {
-      if (value === null) return undefined;
-      if (how === 'code') return { value, unit, system: 'http://unitsofmeasure.org', code: unit };
-      return how === 'unit' ? { value, unit } : { value };
-    }),
+    fc
+      .record({
+        value: fc.option(fc.constantFrom(...values), { freq: 10 }),
+        unit: fc.constantFrom('code', 'code', 'code', 'unit', 'unit', 'none'),
+      })
+      .map(({ value, unit: how }) => {
+        if (value === null) return undefined;
+        if (how === 'code') return { value, unit, system: 'http://unitsofmeasure.org', code: unit };
+        return how === 'unit' ? { value, unit } : { value };
+      }),
   );
 }
 
 function observationBody(t: Times) {
   const bp = fc
-    .record({ sys: fc.constantFrom(120, 139, 140, 160), dia: fc.constantFrom(80, 90), unit: fc.constantFrom('mm[Hg]', 'mmHg') })
+    .record({
+      sys: fc.constantFrom(120, 139, 140, 160),
+      dia: fc.constantFrom(80, 90),
+      unit: fc.constantFrom('mm[Hg]', 'mmHg'),
+    })
     .map(({ sys, dia, unit }) => ({
       code: cc([[LOINC, '85354-9']]),
       component: [
@@ -198,7 +234,9 @@ function observationBody(t: Times) {
     fc.tuple(quantityArb(kind), quantityArb(kind)).map(([q, q2]) => ({
       code: cc(kind.codes),
       ...(q ? { valueQuantity: q } : {}),
-      ...(kind.component ? { component: [{ code: cc([kind.component]), ...(q2 ? { valueQuantity: q2 } : {}) }] } : {}),
+      ...(kind.component
+        ? { component: [{ code: cc([kind.component]), ...(q2 ? { valueQuantity: q2 } : {}) }] }
+        : {}),
     })),
   );
   // Mostly results from the past, as in real data (a few from after the as-of instant, and some without a time).
@@ -206,22 +244,34 @@ function observationBody(t: Times) {
     time: fc.option(fc.oneof({ arbitrary: timeArb(t, true), weight: 4 }, timeArb(t)), { freq: 8 }),
     element: fc.constantFrom('effectiveDateTime', 'effectivePeriod', 'effectiveInstant', 'issued'),
   });
-  return fc.tuple(fc.oneof({ arbitrary: simple, weight: 4 }, { arbitrary: bp, weight: 1 }), when).map(([body, w]) => {
-    if (!w.time) return body;
-    // Instants must carry a time; a date-only effectiveInstant is not FHIR.
-    const t = w.element === 'effectiveInstant' || w.element === 'issued' ? { ...w.time, precision: 5 } : w.time;
-    const v = fmt(t);
-    return { ...body, ...(w.element === 'effectivePeriod' ? { effectivePeriod: { start: v } } : { [w.element]: v }) };
-  });
+  return fc
+    .tuple(fc.oneof({ arbitrary: simple, weight: 4 }, { arbitrary: bp, weight: 1 }), when)
+    .map(([body, w]) => {
+      if (!w.time) return body;
+      // Instants must carry a time; a date-only effectiveInstant is not FHIR.
+      const t =
+        w.element === 'effectiveInstant' || w.element === 'issued' ? { ...w.time, precision: 5 } : w.time;
+      const v = fmt(t);
+      return {
+        ...body,
+        ...(w.element === 'effectivePeriod' ? { effectivePeriod: { start: v } } : { [w.element]: v }),
+      };
+    });
 }
 
 function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<FhirResource[]> {
   return fc
     .record({
       // A second result at the same instant, with another id and value: which one is "latest"?
-      twin: fc.option(fc.record({ prefix: fc.constantFrom('a', 'B', 'b', 'Z'), value: fc.constantFrom(40, 64, 80, 7, 9.5) }), {
-        freq: 2,
-      }),
+      twin: fc.option(
+        fc.record({
+          prefix: fc.constantFrom('a', 'B', 'b', 'Z'),
+          value: fc.constantFrom(40, 64, 80, 7, 9.5),
+        }),
+        {
+          freq: 2,
+        },
+      ),
       // Observations carry the values that value rules compare; make them common.
       type: fc.oneof(
         { arbitrary: fc.constant('Observation' as const), weight: 8 },
@@ -241,7 +291,9 @@ function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<Fhi
       const t = g.type;
       const id = `${g.idPrefix}${n}`;
       const pool = CODES[t];
-      const codings = [...new Set(g.codes.map((i) => i % Math.max(pool.length, 1)))].map((i) => pool[i]).filter(Boolean);
+      const codings = [...new Set(g.codes.map((i) => i % Math.max(pool.length, 1)))]
+        .map((i) => pool[i])
+        .filter(Boolean);
       const status = g.status === null ? undefined : STATUSES[t][g.status % STATUSES[t].length];
       const ref = g.who === 'own' ? `Patient/${patient}` : g.who === 'ghost' ? 'Patient/ghost' : undefined;
       const who = ref ? { reference: ref } : undefined;
@@ -257,9 +309,18 @@ function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<Fhi
           Object.assign(r, t === 'Condition' ? { subject: who } : { patient: who }, { code: codeable });
           const sys = `http://terminology.hl7.org/CodeSystem/${t === 'Condition' ? 'condition' : 'allergyintolerance'}`;
           if (status) r.clinicalStatus = cc([[`${sys}-clinical`, status]]);
-          if (eie) r.verificationStatus = cc([[`${sys}-${t === 'Condition' ? 'ver-status' : 'verification'}`, 'entered-in-error']]);
-          const onset = ['onsetDateTime', t === 'Condition' ? 'onsetPeriod' : 'onsetDateTime', 'recordedDate'][g.variant];
-          if (start) r[onset] = onset === 'onsetPeriod' ? { start } : onset === 'recordedDate' ? start.slice(0, 10) : start;
+          if (eie)
+            r.verificationStatus = cc([
+              [`${sys}-${t === 'Condition' ? 'ver-status' : 'verification'}`, 'entered-in-error'],
+            ]);
+          const onset = [
+            'onsetDateTime',
+            t === 'Condition' ? 'onsetPeriod' : 'onsetDateTime',
+            'recordedDate',
+          ][g.variant];
+          if (start)
+            r[onset] =
+              onset === 'onsetPeriod' ? { start } : onset === 'recordedDate' ? start.slice(0, 10) : start;
           if (end && t === 'Condition') r.abatementDateTime = end;
           break;
         }
@@ -267,7 +328,11 @@ function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<Fhi
           Object.assign(r, { status: eie ? 'entered-in-error' : (status ?? 'final'), subject: who }, g.obs);
           break;
         case 'Procedure':
-          Object.assign(r, { status: eie ? 'entered-in-error' : (status ?? 'completed'), subject: who, code: codeable });
+          Object.assign(r, {
+            status: eie ? 'entered-in-error' : (status ?? 'completed'),
+            subject: who,
+            code: codeable,
+          });
           if (g.variant === 0 && start) r.performedDateTime = start;
           else if (start || end) r.performedPeriod = { start, end };
           break;
@@ -321,7 +386,11 @@ function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<Fhi
       }
       const out = [r];
       if (t === 'Observation' && g.twin && r.valueQuantity)
-        out.push({ ...r, id: `${g.twin.prefix}${n}t`, valueQuantity: { ...r.valueQuantity, value: g.twin.value } });
+        out.push({
+          ...r,
+          id: `${g.twin.prefix}${n}t`,
+          valueQuantity: { ...r.valueQuantity, value: g.twin.value },
+        });
       return out;
     });
 }
@@ -330,9 +399,15 @@ function clinicalArb(times: Times, patient: string, n: number): fc.Arbitrary<Fhi
 function birthDateArb(asOf: number) {
   const today = localDate(asOf);
   return fc
-    .record({ age: fc.constantFrom(-1, 0, 17, 18, 40, 65, 70, 18, 39, 40, 64, 65, 74, 75), shift: fc.constantFrom(-1, 0, 1), precision: fc.nat(5) })
+    .record({
+      age: fc.constantFrom(-1, 0, 17, 18, 40, 65, 70, 18, 39, 40, 64, 65, 74, 75),
+      shift: fc.constantFrom(-1, 0, 1),
+      precision: fc.nat(5),
+    })
     .map(({ age, shift, precision }) => {
-      const d = new Date(`${String(Number(today.slice(0, 4)) - age).padStart(4, '0')}${today.slice(4)}T00:00:00Z`);
+      const d = new Date(
+        `${String(Number(today.slice(0, 4)) - age).padStart(4, '0')}${today.slice(4)}T00:00:00Z`,
+      );
       const iso = new Date(d.getTime() + shift * DAY).toISOString();
       return precision === 0 ? iso.slice(0, 4) : precision === 1 ? iso.slice(0, 7) : iso.slice(0, 10);
     });
@@ -352,7 +427,9 @@ function patientArb(times: Times, id: string): fc.Arbitrary<FhirResource> {
   );
   const communication = fc.record(
     {
-      language: fc.constantFrom('sv', 'sv-SE', 'en', 'EN-gb', 'ar', 'fi').map((code) => cc([['urn:ietf:bcp:47', code]])),
+      language: fc
+        .constantFrom('sv', 'sv-SE', 'en', 'EN-gb', 'ar', 'fi')
+        .map((code) => cc([['urn:ietf:bcp:47', code]])),
       preferred: fc.boolean(),
     },
     { requiredKeys: ['language'] },
@@ -370,7 +447,9 @@ function patientArb(times: Times, id: string): fc.Arbitrary<FhirResource> {
         birthDate: birthDateArb(times.asOf),
         address: fc.array(address, { maxLength: 2 }),
         communication: fc.array(communication, { maxLength: 2 }),
-        managingOrganization: fc.constantFrom('Organization/o1', 'Organization/o2').map((reference) => ({ reference })),
+        managingOrganization: fc
+          .constantFrom('Organization/o1', 'Organization/o2')
+          .map((reference) => ({ reference })),
         generalPractitioner: fc.array(
           fc.constantFrom('Practitioner/g1', 'Practitioner/g2').map((reference) => ({ reference })),
           { minLength: 1, maxLength: 2 },
@@ -390,17 +469,19 @@ function patientArb(times: Times, id: string): fc.Arbitrary<FhirResource> {
 /** 1–8 patients with 0–12 clinical resources each; resource ids are unique within the world. */
 export function worldArb(asOf: number, windows: readonly Window[]): fc.Arbitrary<FhirResource[]> {
   const times = { asOf, edges: windowEdges(asOf, windows) };
-  return fc
-    .array(fc.nat(12), { minLength: 1, maxLength: 8 })
-    .chain((sizes) => {
-      let n = 0;
-      const parts = sizes.map((size, i) => {
-        const id = `p${i}`;
-        const clinical = Array.from({ length: size }, () => clinicalArb(times, id, n++));
-        return fc.tuple(patientArb(times, id), ...clinical);
-      });
-      return fc.tuple(...parts);
-    })
-    // Plain JSON objects, as the store returns them (fast-check records may lack a prototype).
-    .map((parts) => JSON.parse(JSON.stringify(parts.flat(2))) as FhirResource[]);
+  return (
+    fc
+      .array(fc.nat(12), { minLength: 1, maxLength: 8 })
+      .chain((sizes) => {
+        let n = 0;
+        const parts = sizes.map((size, i) => {
+          const id = `p${i}`;
+          const clinical = Array.from({ length: size }, () => clinicalArb(times, id, n++));
+          return fc.tuple(patientArb(times, id), ...clinical);
+        });
+        return fc.tuple(...parts);
+      })
+      // Plain JSON objects, as the store returns them (fast-check records may lack a prototype).
+      .map((parts) => JSON.parse(JSON.stringify(parts.flat(2))) as FhirResource[])
+  );
 }
