@@ -94,7 +94,9 @@ export class SegmentService {
   /** Recomputes a saved segment's members at `asOf` (default now) and records the difference. */
   async refresh(segment: SegmentRecord, asOf?: number): Promise<MembershipChange> {
     const ctx = await this.check(segment.definition, segment.id);
-    await this.#index.drain();
+    // Not just a drain: changes this process takes off the shared feed cursor must also reach the
+    // other dynamic segments (a CLI run would otherwise leave them to the next scheduled refresh).
+    await this.sync();
     const at = asOf ?? this.clock.now().getTime();
     const compiled = await compileStored(this.db, segment.definition, at, ctx);
     const now = this.clock.now();
