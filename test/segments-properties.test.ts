@@ -1,9 +1,13 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bulkUpsert } from '../src/fhir/bulk-write.ts';
 import type { FhirResource } from '../src/fhir/resource-row.ts';
 import { compileDefinition } from '../src/segments/compile.ts';
 import { type Definition, DefinitionSchema } from '../src/segments/definition.ts';
+import { type Lake, openLake } from '../src/segments/lake/index.ts';
 import { rebuildSegmentIndex } from '../src/segments/projection.ts';
 import { evaluateReference, type ReferenceOptions } from '../src/segments/reference/evaluate.ts';
 import { validateDefinition } from '../src/segments/validate.ts';
@@ -12,9 +16,10 @@ import { definitionArb, flatDefinitionArb, windowsFor } from './segment-arbitrar
 import { CARE_UNITS, worldArb, worldPool } from './segment-world.ts';
 
 /**
- * SQL (compile.ts over the index that projection.ts builds from the store)
- * and the reference evaluator must agree exactly on random patients and
- * random definitions: the same members and the same funnel. fast-check
+ * SQL (compile.ts over the index that projection.ts builds from the store),
+ * lake mode (DuckDB over the same resources as NDJSON files) and the
+ * reference evaluator must agree exactly on random patients and random
+ * definitions: the same members and the same funnel. fast-check
  * prints the seed and the shrunk counterexample when they do not.
  */
 const AS_OFS = [
@@ -30,11 +35,16 @@ const AS_OFS = [
 const INNER = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
 
 let env: TestEnv;
+let lakeDir: string;
+let lake: Lake | undefined;
 beforeAll(async () => {
   env = await testEnv();
+  lakeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'segments-properties-lake-'));
 });
 afterAll(async () => {
+  await lake?.close();
   await env?.close();
+  fs.rmSync(lakeDir, { recursive: true, force: true });
 });
 
 const sorted = (ids: string[]) => [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -52,6 +62,15 @@ async function store(resources: FhirResource[]): Promise<void> {
     resources.map((r) => ({ type: r.resourceType, id: r.id!, resource: r })),
   );
   await rebuildSegmentIndex(env.db);
+  // The same world as a Bulk Data export, for lake mode.
+  await lake?.close();
+  for (const f of fs.readdirSync(lakeDir)) fs.rmSync(path.join(lakeDir, f));
+  const byType = new Map<string, string[]>();
+  for (const r of resources)
+    byType.set(r.resourceType, [...(byType.get(r.resourceType) ?? []), JSON.stringify(r)]);
+  for (const [type, lines] of byType)
+    fs.writeFileSync(path.join(lakeDir, `${type}.ndjson`), `${lines.join('\n')}\n`);
+  lake = await openLake(lakeDir, { threads: 1 });
   stored = key;
 }
 
@@ -108,6 +127,17 @@ async function agree(
       cumulative: Number(funnel[`cumulative_${i}`]),
     }));
     expect(steps, 'funnel').toEqual(ref.steps.map((s) => ({ alone: s.alone, cumulative: s.cumulative })));
+    const inLake = await lake!.evaluate(def, asOf, {
+      segment: opts.segment,
+      careUnitRefs: opts.careUnitRefs,
+      careUnitExists: (u) => u in CARE_UNITS,
+    });
+    expect(inLake.members, 'lake members').toEqual(ref.members);
+    expect(inLake.universe, 'lake universe').toBe(ref.universe);
+    expect(
+      inLake.funnel.map((f) => ({ alone: f.alone, cumulative: f.cumulative })),
+      'lake funnel',
+    ).toEqual(steps);
     // Incremental refresh evaluates only some patients: the same answer for them.
     const some = ['p0', 'p2', 'ghost'];
     const part = compileDefinition(def, { ...opts, dialect: 'postgres', restrictTo: some });
@@ -118,7 +148,7 @@ async function agree(
   }
 }
 
-describe('SQL and the reference evaluator agree', () => {
+describe('SQL, lake mode and the reference evaluator agree', () => {
   it('on random patients and random definitions (members and funnel)', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, ({ asOf, world, inner, defs }) => agree(asOf, world, inner, defs)),

@@ -13,7 +13,7 @@ export async function evaluateLake(
   c: DuckDBConnection,
   def: Definition,
   asOf: number,
-  opts: Pick<LakeOptions, 'careUnitRefs' | 'segment'>,
+  opts: Pick<LakeOptions, 'careUnitRefs' | 'careUnitExists' | 'segment'>,
 ): Promise<LakeEvaluation> {
   const started = performance.now();
   const segment = opts.segment ?? (() => undefined);
@@ -22,7 +22,7 @@ export async function evaluateLake(
   const problems = validateDefinition(def, {
     segment,
     list: () => true,
-    careUnit: (id) => careUnitRefs(id).length > 0,
+    careUnit: opts.careUnitExists ?? ((id) => careUnitRefs(id).length > 0),
   });
   if (problems.length) throw new DefinitionError(problems);
   const compiled = compileDefinition(def, { asOf, dialect: 'duckdb', segment, careUnitRefs });

@@ -22,6 +22,8 @@ export { LakeError, type LakeFile } from './files.ts';
 export interface LakeOptions {
   /** Organisation/practitioner references of a care unit (see auth/care-units.ts); none by default. */
   careUnitRefs?(id: string): readonly string[];
+  /** Whether a care unit exists (a unit may have no references yet); default: it has references. */
+  careUnitExists?(id: string): boolean;
   /** Definitions of segments that definitions nest. */
   segment?(id: string): Definition | undefined;
   /** Called after each file is read (reading a large lake takes a while). */
@@ -71,7 +73,7 @@ export interface Lake {
   evaluate(
     def: Definition,
     asOf: Date | number,
-    opts?: Pick<LakeOptions, 'careUnitRefs' | 'segment'>,
+    opts?: Pick<LakeOptions, 'careUnitRefs' | 'careUnitExists' | 'segment'>,
   ): Promise<LakeEvaluation>;
   /** Runs SQL over the lake's tables (tests and diagnostics). */
   query(sql: string): Promise<Record<string, unknown>[]>;
