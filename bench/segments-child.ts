@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config/config.ts';
 import { importPaths } from '../src/fhir/import/import-paths.ts';
 import type { FhirResource } from '../src/fhir/resource-row.ts';
 import type { Definition } from '../src/segments/definition.ts';
-import { compileStored, loadEvalContext } from '../src/segments/evaluate.ts';
+import { applyQuerySettings, compileStored, loadEvalContext } from '../src/segments/evaluate.ts';
 import { openLake } from '../src/segments/lake/index.ts';
 import { rebuildSegmentIndex } from '../src/segments/projection.ts';
 import { evaluateReference } from '../src/segments/reference/evaluate.ts';
@@ -55,11 +55,16 @@ async function timeAll<T>(fns: (() => Promise<T>)[], runs = RUNS): Promise<{ las
   return { last, ms };
 }
 
-/** What evaluate.ts does for a compiled query; UTC so the hand-written interval arithmetic is exact. */
-async function run(rt: Runtime, sql: string): Promise<Record<string, unknown>[]> {
+/**
+ * A compiled query runs as the product runs it (evaluate.ts: its planner
+ * settings); a hand-written one with the server's defaults and the same
+ * work_mem. UTC so the hand-written interval arithmetic is exact.
+ */
+async function run(rt: Runtime, sql: string, product = false): Promise<Record<string, unknown>[]> {
   return rt.db.transaction(async (c) => {
     await c.query("SET LOCAL work_mem = '64MB'");
     await c.query("SET LOCAL TimeZone = 'UTC'");
+    if (product) await applyQuerySettings(c);
     if (JIT_OFF) await c.query('SET LOCAL jit = off');
     return (await c.query<Record<string, unknown>>(sql)).rows;
   });
@@ -109,9 +114,9 @@ async function db(rt: Runtime, clock: ManualClock, slice: string[]) {
     const h = hand[tpl.id];
     if (!h) throw new Error(`no hand-written baseline for ${tpl.id}`);
     const { last, ms } = await timeAll([
-      () => run(rt, compiled.countSql),
+      () => run(rt, compiled.countSql, true),
       () => run(rt, h.count),
-      () => run(rt, compiled.membersSql),
+      () => run(rt, compiled.membersSql, true),
       () => run(rt, h.members),
     ]);
     const [cc, hc, cm, hm] = last;
@@ -140,7 +145,7 @@ async function db(rt: Runtime, clock: ManualClock, slice: string[]) {
   const sliceRows = [];
   for (const tpl of TEMPLATES) {
     const compiled = await compileStored(rt.db, tpl.definition, AS_OF.getTime(), ctx, slice);
-    const { last, ms } = await timeAll([() => run(rt, compiled.membersSql)]);
+    const { last, ms } = await timeAll([() => run(rt, compiled.membersSql, true)]);
     sliceRows.push({ id: tpl.id, ms: timing(ms[0]).p50, members: ids(last[0]) });
   }
   log(`  slice of ${slice.length} patients evaluated`);
