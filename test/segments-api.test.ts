@@ -97,6 +97,29 @@ describe('segment preview', () => {
   });
 });
 
+describe('care-unit scope', () => {
+  it('counts only the patients of the caller’s care units', async () => {
+    const unit = await api('/api/care-units', {
+      json: { id: 'vc-ingen', name: 'Ingen', refs: ['Organization/none'] },
+    });
+    expect(unit.status).toBe(201);
+    const clinical = await roleAuth(s, 'clinical', ['vc-ingen']);
+    const res = await api('/api/segments/preview', {
+      json: { definition: diabetesHigh, sample: 5 },
+      headers: clinical,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ scoped: true, universe: 0, count: 0, sample: [] });
+    // Member pages too: no one outside the unit, not even as a paging cursor or a total.
+    const seg = await api('/api/segments', {
+      json: { name: 'Alla 80+', definition: { version: 1, root: { kind: 'age', min: 80 } } },
+    });
+    expect(seg.body.memberCount).toBeGreaterThan(0);
+    const page = await api(`/api/segments/${seg.body.id}/members?limit=1`, { headers: clinical });
+    expect(page.body).toEqual({ members: [], next: null, total: null });
+  });
+});
+
 describe('bad definitions', () => {
   const post = (definition: unknown) => api('/api/segments/preview', { json: { definition } });
 

@@ -196,16 +196,23 @@ export async function patientScope(db: Database, clock: Clock, p: Principal): Pr
   return { all: false, tokens, emergency };
 }
 
-/** SQL over `fhir_resource r`: true when r belongs to no patient or to one the scope may see. */
-export function scopeSql(scope: PatientScope, add: (v: unknown) => string): string | null {
+/**
+ * SQL over a patient id column (default `fhir_resource r`'s): true when it
+ * is no patient or one the scope may see.
+ */
+export function scopeSql(
+  scope: PatientScope,
+  add: (v: unknown) => string,
+  col = 'r.patient_id',
+): string | null {
   if (scope.all) return null;
-  return `(r.patient_id = ANY(${add([...scope.emergency.keys()])}::text[]) OR ${unitSql(scope, add)})`;
+  return `(${col} = ANY(${add([...scope.emergency.keys()])}::text[]) OR ${unitSql(scope, add, col)})`;
 }
 
-/** SQL over `fhir_resource r`: true when r belongs to no patient or to one of the scope's care units. */
-export function unitSql(scope: PatientScope, add: (v: unknown) => string): string {
-  return `(r.patient_id IS NULL OR EXISTS (
-    SELECT 1 FROM fhir_resource u WHERE u.patient_id = r.patient_id AND u.resource_type = ANY(${add(UNIT_LINK_TYPES)}::text[])
+/** SQL over a patient id column: true when it is no patient or one of the scope's care units' patients. */
+export function unitSql(scope: PatientScope, add: (v: unknown) => string, col = 'r.patient_id'): string {
+  return `(${col} IS NULL OR EXISTS (
+    SELECT 1 FROM fhir_resource u WHERE u.patient_id = ${col} AND u.resource_type = ANY(${add(UNIT_LINK_TYPES)}::text[])
       AND NOT u.deleted AND u.tokens && ${add(scope.tokens)}::text[]))`;
 }
 

@@ -258,6 +258,7 @@ export function compileDefinition(def: Definition, opts: CompileOptions): Compil
     opts.restrictTo
       ? `p.patient_id IN (${opts.restrictTo.length ? opts.restrictTo.map(lit).join(', ') : 'NULL'})`
       : null,
+    opts.visible ?? null,
   ]
     .filter(Boolean)
     .join(' AND ');
