@@ -207,7 +207,8 @@ describe('people and patient 360', () => {
     const previewed = page.waitForResponse((r) => r.url().includes('map=Tfn%3Dmobile') && r.ok());
     await tfn.selectOption('mobile');
     await previewed;
-    await expect(marta.textContent()).resolves.toContain('+46707654321');
+    // The response has arrived; React renders it a moment later, so wait for the text, not read it at once.
+    await marta.getByText('+46707654321').waitFor();
     expect(await tfn.inputValue()).toBe('mobile');
 
     await page.getByRole('button', { name: 'Importera 2 rader till kampanj-2026' }).click();
