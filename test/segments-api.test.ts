@@ -293,6 +293,40 @@ describe('saved segments', () => {
     expect(after.body.memberCount).toBe(seg.memberCount + 1);
   });
 
+  it('lists the segments a person is in on their patient 360, for roles that may see segments', async () => {
+    const created = await api('/api/segments', {
+      json: { name: 'Diabetes i 360', definition: diabetesHigh },
+    });
+    const seg = created.body;
+    const [member] = (await api(`/api/segments/${seg.id}/members?limit=1`)).body.members;
+    const [{ profile_id }] = await s.db.query<{ profile_id: string }>(
+      `SELECT profile_id FROM patient_record WHERE external_id = $1 AND source = 'ehr'`,
+      [member.patientId],
+    );
+    const p360 = await api(`/api/profiles/${profile_id}`);
+    expect(p360.status).toBe(200);
+    expect(p360.body.memberships.segments).toContainEqual({
+      id: seg.id,
+      name: 'Diabetes i 360',
+      since: s.clock.now().toISOString(),
+    });
+    // A planner of the patient's care unit may open the profile but not segments: the list is withheld, not empty.
+    const [{ org_ref }] = await s.db.query<{ org_ref: string }>(
+      'SELECT org_ref FROM segment_person WHERE patient_id = $1',
+      [member.patientId],
+    );
+    await api('/api/care-units', { json: { id: 'vc-360', name: 'VC 360', refs: [org_ref] } });
+    const planner = await api(`/api/profiles/${profile_id}`, {
+      headers: await roleAuth(s, 'event-planner', ['vc-360']),
+    });
+    expect(planner.status).toBe(200);
+    expect(planner.body.memberships.segments).toBeNull();
+    // Deleting the segment takes it off the profile.
+    expect((await api(`/api/segments/${seg.id}`, { method: 'DELETE' })).status).toBe(204);
+    const after = await api(`/api/profiles/${profile_id}`);
+    expect(after.body.memberships.segments.map((m: { id: string }) => m.id)).not.toContain(seg.id);
+  });
+
   it('copies a template into an editable segment, and duplicates it', async () => {
     const templates = await api('/api/segments/templates');
     expect(templates.body.templates.length).toBeGreaterThanOrEqual(12);

@@ -27,6 +27,7 @@ import { FhirError } from '../fhir/outcome.ts';
 import { registerFhirRoutes } from '../fhir/routes.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { registerPatientRoutes } from '../patients/routes/index.ts';
+import { patientSegments } from '../segments/membership.ts';
 import { registerSegmentRoutes } from '../segments/routes/index.ts';
 import { SegmentService } from '../segments/service.ts';
 import { errorHandler } from './errors.ts';
@@ -166,6 +167,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock: deps.clock,
     store: deps.store,
     baseUrl: deps.config.baseUrl,
+    segmentMemberships: (ids) => patientSegments(deps.db, ids),
   });
   const segments = deps.segments ?? new SegmentService(deps.db, deps.store, deps.clock);
   if (!deps.segments) app.addHook('onClose', async () => segments.stop());

@@ -65,6 +65,8 @@ export function assemble360(opts: {
   clinicalVisible: boolean;
   policy: ConsentPolicy;
   at: Date;
+  /** null when the caller's role may not see segments. */
+  segments: Patient360['memberships']['segments'] | null;
 }): Patient360 {
   const { detail } = opts;
   const clinical: ClinicalSummary | null = opts.clinicalVisible
@@ -87,7 +89,8 @@ export function assemble360(opts: {
     consentHistory: detail.consents,
     clinical,
     timeline: timeline(detail, opts.resources, opts.clinicalVisible),
-    memberships: { segments: [], journeys: [] },
+    // Journeys join when the journeys module exists.
+    memberships: { segments: opts.segments, journeys: [] },
     records: detail.records,
     history: detail.history,
     conflicts: detail.conflicts,

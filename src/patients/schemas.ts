@@ -203,7 +203,8 @@ export const Patient360Schema = z.object({
   clinical: ClinicalSummarySchema.nullable(),
   timeline: z.array(TimelineItemSchema),
   memberships: z.object({
-    segments: z.array(z.object({ id: z.string(), name: z.string(), since: z.string() })),
+    /** null when the caller's role may not see segments (segment:read). */
+    segments: z.array(z.object({ id: z.string(), name: z.string(), since: z.string() })).nullable(),
     journeys: z.array(z.object({ id: z.string(), name: z.string(), since: z.string() })),
   }),
   records: z.array(ProfileRecordSchema),

@@ -190,6 +190,25 @@ export async function memberHistory(
   }));
 }
 
+/**
+ * The saved segments any of these patients is in now, by name, each with the
+ * earliest current entry (a profile can stand for several EHR patients).
+ */
+export async function patientSegments(
+  db: Database,
+  patientIds: readonly string[],
+): Promise<Array<{ id: string; name: string; since: string }>> {
+  if (patientIds.length === 0) return [];
+  const rows = await db.query<{ id: string; name: string; since: Date }>(
+    `SELECT d.id, d.name, min(m.entered_at) AS since
+     FROM segment_member m JOIN segment_definition d ON d.id = m.segment_id
+     WHERE m.patient_id = ANY($1::text[]) AND m.exited_at IS NULL
+     GROUP BY d.id, d.name ORDER BY d.name, d.id`,
+    [patientIds],
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, since: new Date(r.since).toISOString() }));
+}
+
 export interface SegmentEvent {
   seq: number;
   segmentId: string;

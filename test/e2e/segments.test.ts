@@ -179,6 +179,14 @@ describe('segment builder', () => {
     await page.getByText(`Beräknat: ${count} medlemmar, 0 tillkom, 0 lämnade.`).waitFor();
     await points.nth(2).waitFor();
 
+    // A member's patient 360 lists the segment, linked back to it.
+    const segmentUrl = page.url();
+    await members.getByRole('table').getByRole('row').nth(1).getByRole('link').click();
+    const memberships = page.getByRole('region', { name: 'Segment', exact: true });
+    await memberships.getByRole('link', { name: 'Diabetiker 65 år och äldre' }).click();
+    await page.getByRole('heading', { name: 'Diabetiker 65 år och äldre', level: 1 }).waitFor();
+    expect(page.url()).toBe(segmentUrl);
+
     // The list shows it with its size.
     await page.getByRole('link', { name: 'Segment', exact: true }).first().click();
     const row = page.getByRole('row', { name: /Diabetiker 65 år och äldre/ });

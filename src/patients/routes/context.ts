@@ -17,6 +17,18 @@ export interface PatientRouteDeps {
   store: FhirStore;
   /** Public base URL (config BASE_URL), for links sent to patients. */
   baseUrl?: string;
+  /**
+   * The saved segments the given EHR patients are in now. Injected by the
+   * HTTP wiring: segments depends on patients (consent), not the other way.
+   */
+  segmentMemberships?: (patientIds: readonly string[]) => Promise<Membership[]>;
+}
+
+/** A current stay in a segment (later: a journey), as the patient 360 lists it. */
+export interface Membership {
+  id: string;
+  name: string;
+  since: string;
 }
 
 export interface OpenedProfile {

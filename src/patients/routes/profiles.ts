@@ -103,12 +103,14 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
       if (opened.profile.status === 'merged' && opened.profile.mergedInto)
         return reply.redirect(`/api/profiles/${opened.profile.mergedInto}`, 308);
       const clinicalVisible = can(req.principal, 'clinical:read');
-      const [detail, resources, policy] = await Promise.all([
+      const segmentsVisible = can(req.principal, 'segment:read') && deps.segmentMemberships;
+      const [detail, resources, policy, segments] = await Promise.all([
         profileDetail(db, req.params.id),
         clinicalVisible
           ? deps.store.patientResources(opened.visiblePatients, [...SUMMARY_TYPES, 'Encounter'])
           : [],
         consentPolicy(db),
+        segmentsVisible ? deps.segmentMemberships!(opened.visiblePatients) : null,
       ]);
       auditProfile(
         req,
@@ -123,6 +125,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
         clinicalVisible,
         policy,
         at: clock.now(),
+        segments,
       });
     },
   );

@@ -573,6 +573,9 @@ export const en = {
   'split.note':
     'The consent history stayed with this profile: check whether any of it belongs to the person moved out.',
 
+  'memberships.title': 'Segments',
+  'memberships.none': 'Not in any saved segment.',
+  'memberships.since': 'in the segment since',
   'history.title': 'Profile history',
   'history.none': 'No merges, splits or restrictions.',
   'history.kind.merge': 'Merged',

@@ -572,6 +572,9 @@ export const sv: Record<MessageKey, string> = {
   'split.note':
     'Samtyckeshistoriken stannade i den här profilen: kontrollera om något av den gäller personen som flyttades ut.',
 
+  'memberships.title': 'Segment',
+  'memberships.none': 'Inte med i något sparat segment.',
+  'memberships.since': 'i segmentet sedan',
   'history.title': 'Profilens historik',
   'history.none': 'Inga sammanslagningar, uppdelningar eller begränsningar.',
   'history.kind.merge': 'Sammanslagen',

@@ -5,6 +5,7 @@ import '../components/patients.css';
 import { ProfileClinical } from '../components/ProfileClinical.tsx';
 import { ProfileConsent } from '../components/ProfileConsent.tsx';
 import { ProfileContactPoints } from '../components/ProfileContactPoints.tsx';
+import { ProfileMemberships } from '../components/ProfileMemberships.tsx';
 import { ProfilePreferences, useLanguageName } from '../components/ProfilePreferences.tsx';
 import { ProfilePrivacy } from '../components/ProfilePrivacy.tsx';
 import { ProfileSources } from '../components/ProfileSources.tsx';
@@ -66,6 +67,7 @@ const SECTIONS: [string, MessageKey][] = [
   ['consent', 'consent.title'],
   ['clinical', 'clinicalSummary.title'],
   ['timeline', 'timeline.title'],
+  ['memberships', 'memberships.title'],
   ['sources', 'sources.short'],
   ['preferences', 'prefs.title'],
   ['history', 'history.title'],
@@ -114,7 +116,10 @@ export function ProfilePage() {
   const erased = data.profile.status === 'erased';
   const list = warnings(data, t);
   const sections = SECTIONS.filter(
-    ([s]) => (s !== 'clinical' || data.clinical) && (s !== 'privacy' || privacy),
+    ([s]) =>
+      (s !== 'clinical' || data.clinical) &&
+      (s !== 'privacy' || privacy) &&
+      (s !== 'memberships' || data.memberships.segments),
   );
   const channel = data.profile.preferredChannel;
 
@@ -198,6 +203,7 @@ export function ProfilePage() {
           <ProfileConsent data={data} policy={policy.data} canWrite={canWrite} onChanged={profile.reload} />
           {data.clinical && <ProfileClinical clinical={data.clinical} />}
           <ProfileTimeline data={data} policy={policy.data} />
+          {data.memberships.segments && <ProfileMemberships segments={data.memberships.segments} />}
           <ProfileSources data={data} canWrite={canWrite} onChanged={profile.reload} />
           <div className="card-grid">
             <ProfilePreferences
