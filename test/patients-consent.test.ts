@@ -132,6 +132,37 @@ describe('staff-recorded consent', () => {
   });
 });
 
+describe('clinical content and shared contact points', () => {
+  it('treats a care message as clinical unless the caller says otherwise', async () => {
+    // Dag and Eva share a mobile: a test result for Dag must not reach Eva's phone by default.
+    const dag = await findProfile(api, people.dag.pnr);
+    const care = await canContact(api, dag, 'channel=sms&purpose=care&topic=screening');
+    expect(care).toMatchObject({ allowed: false, denyReason: 'shared-contact-point' });
+    expect(care.detail).toMatch(/care messages count as clinical unless the request says clinical: false/);
+    expect(await canContact(api, dag, 'channel=sms&purpose=care&clinical=true')).toMatchObject({
+      denyReason: 'shared-contact-point',
+    });
+    // A reminder without clinical content may use the household phone.
+    expect(await canContact(api, dag, 'channel=sms&purpose=care&clinical=false')).toMatchObject({
+      allowed: true,
+      basis: 'not-required',
+      contactPoint: { value: '+46701234567' },
+    });
+    // Outreach is not clinical unless said: it is judged on consent alone.
+    expect(await canContact(api, dag, 'channel=sms&purpose=outreach')).toMatchObject({
+      denyReason: 'no-consent',
+    });
+    expect(await canContact(api, dag, 'channel=sms&purpose=outreach&clinical=true')).toMatchObject({
+      denyReason: 'shared-contact-point',
+    });
+    // Dag's own e-mail is not shared: care reaches him there.
+    expect(await canContact(api, dag, 'channel=email&purpose=care')).toMatchObject({
+      allowed: true,
+      contactPoint: { value: 'dag.lund@example.com' },
+    });
+  });
+});
+
 describe('replies and the EHR', () => {
   it('a STOPP reply withdraws outreach SMS for every profile with that number', async () => {
     const dag = await findProfile(api, people.dag.pnr);
@@ -207,6 +238,56 @@ describe('replies and the EHR', () => {
   });
 });
 
+describe('a FHIR Consent that arrives before its Patient', () => {
+  it('waits for the profile, then shows in its history and decides can-contact', async () => {
+    await s.store.update('Consent', 'gus-sms', {
+      resourceType: 'Consent',
+      id: 'gus-sms',
+      status: 'active',
+      scope: {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }],
+      },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { reference: 'Patient/gus' },
+      dateTime: '2026-02-10T10:00:00Z',
+      policyRule: { coding: [{ system: ACT_CODE, code: 'OPTIN' }] },
+      provision: {
+        type: 'permit',
+        period: { start: '2026-02-10T10:00:00Z' },
+        action: [{ coding: [{ system: CONTACT_CHANNEL, code: 'sms', display: 'SMS' }], text: 'SMS' }],
+      },
+    });
+    await sync.drain();
+    expect((await api('/api/profiles?q=197303035559')).body.profiles).toEqual([]);
+
+    s.clock.advance(60_000);
+    const gus = { pnr: '197303035559', given: 'Gus', family: 'Wik', birthDate: '1973-03-03' };
+    await s.store.update('Patient', 'gus', ehrPatient('gus', { ...gus, phones: ['070-555 66 77'] }));
+    await sync.drain();
+    const id = await findProfile(api, gus.pnr);
+    const h = await api(`/api/profiles/${id}/consents`);
+    expect(h.body.events).toEqual([
+      expect.objectContaining({
+        channel: 'sms',
+        purpose: 'outreach',
+        state: 'granted',
+        source: 'ehr',
+        at: '2026-02-10T10:00:00.000Z',
+        evidence: { kind: 'fhir-consent', reference: 'Consent/gus-sms' },
+      }),
+    ]);
+    const d = await canContact(api, id, 'channel=sms&purpose=outreach');
+    expect(d).toMatchObject({ allowed: true, basis: 'consent', consentId: h.body.events[0].id });
+    expect(d.reason).toContain('Consent/gus-sms');
+
+    // Taken once: another change to the Patient does not add it again.
+    s.clock.advance(60_000);
+    await s.store.update('Patient', 'gus', ehrPatient('gus', { ...gus, phones: ['070-555 66 78'] }));
+    await sync.drain();
+    expect((await api(`/api/profiles/${id}/consents`)).body.events).toHaveLength(1);
+  });
+});
+
 describe('double opt-in for e-mail', () => {
   it('confirms through the public link, verifying the address; a second click is harmless', async () => {
     const id = await findProfile(api, people.anna.pnr);
@@ -274,16 +355,41 @@ describe('double opt-in for e-mail', () => {
     const id = await findProfile(api, people.cia.pnr);
     const start = await api(`/api/profiles/${id}/opt-in`, { json: { email: 'cia.holm@example.com' } });
     const token = start.body.confirmUrl.split('/').pop();
-    s.clock.advance(72 * HOUR);
+    const emailRow = (page: any) =>
+      page.consent.find(
+        (c: any) =>
+          c.purpose === 'outreach' &&
+          c.channel === 'email' &&
+          c.topic === null &&
+          c.contactValue === 'cia.holm@example.com',
+      );
+    s.clock.advance(72 * HOUR - 1000);
+    expect(emailRow((await api(`/api/profiles/${id}`)).body)).toMatchObject({
+      state: 'pending',
+      expiresAt: start.body.expiresAt,
+    });
+    s.clock.advance(1000);
     const late = await fetch(`${s.url}/api/opt-in/${token}`, { method: 'POST' });
     expect(late.status).toBe(410);
     expect(((await late.json()) as any).detail).toBe(
       `the confirmation link expired at ${start.body.expiresAt}; ask for a new one`,
     );
     expect(((await (await fetch(`${s.url}/api/opt-in/${token}`)).json()) as any).state).toBe('expired');
-    expect(await canContact(api, id, 'channel=email&purpose=outreach')).toMatchObject({
-      allowed: false,
-      denyReason: 'pending-confirmation',
+    // No longer "awaiting confirmation": staff see that the link lapsed, and when.
+    const refused = await canContact(api, id, 'channel=email&purpose=outreach');
+    expect(refused).toMatchObject({ allowed: false, denyReason: 'no-consent' });
+    expect(refused.detail).toContain(`expired at ${start.body.expiresAt}`);
+    expect(refused.detail).toMatch(/send a new one$/);
+    expect(emailRow((await api(`/api/profiles/${id}`)).body)).toMatchObject({
+      state: 'expired',
+      expiresAt: start.body.expiresAt,
+      eventId: start.body.consentId,
+      permits: false,
+    });
+    const history = (await api(`/api/profiles/${id}/consents`)).body.events;
+    expect(history.find((e: any) => e.id === start.body.consentId)).toMatchObject({
+      state: 'pending',
+      expiresAt: start.body.expiresAt,
     });
 
     const unknown = await fetch(`${s.url}/api/opt-in/${'x'.repeat(43)}`, { method: 'POST' });

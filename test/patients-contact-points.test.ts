@@ -57,8 +57,15 @@ describe('a phone shared by a household', () => {
     const clinical = await canContact(api, per, 'channel=sms&purpose=care&topic=screening&clinical=true');
     expect(clinical).toMatchObject({ allowed: false, denyReason: 'shared-contact-point' });
     expect(clinical.detail).toMatch(/verified as the patient's own/);
-    // A reminder without clinical content may go to the household phone.
+    // Not saying counts as clinical for care: a forgotten flag must not send a result to the household.
     expect(await canContact(api, per, 'channel=sms&purpose=care&topic=screening')).toMatchObject({
+      allowed: false,
+      denyReason: 'shared-contact-point',
+    });
+    // A reminder without clinical content may go to the household phone.
+    expect(
+      await canContact(api, per, 'channel=sms&purpose=care&topic=screening&clinical=false'),
+    ).toMatchObject({
       allowed: true,
     });
 

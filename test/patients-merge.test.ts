@@ -61,6 +61,22 @@ describe('merge', () => {
       reason: 'Eva confirmed both addresses on the phone',
       actor: 'test',
     });
+    // One record started the profile; the other says a person merged it in, who and why.
+    const founder = p.records.find((x: any) => x.match === null);
+    const brought = p.records.find((x: any) => x.match !== null);
+    expect(founder).toBeDefined();
+    expect(brought.match).toMatchObject({
+      rule: 'manual-merge',
+      via: founder.id,
+      explanation: { rule: 'manual-merge', kind: 'manual-merge', score: 1, threshold: 1, fields: [] },
+      placedBy: {
+        action: 'manual-merge',
+        actor: 'test',
+        reason: 'Eva confirmed both addresses on the phone',
+        at: s.clock.now().toISOString(),
+        otherProfiles: [other],
+      },
+    });
     const found = await api('/api/profiles?q=Lind');
     expect(found.body.profiles.map((x: any) => x.id)).toEqual([survivor]);
     const log = await api(`/api/audit?patient=${other}&limit=20`);
@@ -122,6 +138,12 @@ describe('split', () => {
     expect(left.records.map((x: any) => x.externalId)).toEqual(['K1']);
     expect(moved.profile.status).toBe('active');
     expect(moved.records.map((x: any) => x.externalId)).toEqual(['K2']);
+    // K2 starts its profile again; K1 either started the survivor or says the split left it there.
+    expect(moved.records[0].match).toBeNull();
+    const k1 = left.records[0].match;
+    expect(
+      k1 === null || (k1.rule === 'split' && k1.placedBy.reason === 'K2 is her daughter Eva, born 2005'),
+    ).toBe(true);
     expect(moved.contactPoints.filter((c: any) => c.status === 'active').map((c: any) => c.value)).toEqual([
       'eva@lind.example.se',
     ]);
@@ -167,6 +189,66 @@ describe('split', () => {
     expect(wrong.body.detail).toBe(
       `recordIds: ${foreign} is not a record of profile ${split}; list its records with GET /api/profiles/${split}`,
     );
+  });
+});
+
+describe('explanations after a split', () => {
+  // A3 joined through A2 (shared mobile); splitting A2 out must not leave A3 quoting it.
+  const nora = [
+    'Kundnr,Förnamn,Efternamn,E-post,Födelsedatum,Mobil,Adress,Postnummer,Ort',
+    'A1,Nora,Berg,nora@example.com,1970-01-01,070-111 11 11,Storgatan 1,11432,Stockholm',
+    'A2,Nora,Berg,nora@example.com,1970-01-01,070-222 22 22,,,',
+    'A3,Nora,Berg,,1970-01-01,070-222 22 22,Storgatan 1,11432,Stockholm',
+  ].join('\n');
+
+  it('explains the records left behind from their own side, and the split-off one starts its profile', async () => {
+    const r = await importCsv(api, 'crm-nora', nora);
+    expect(r.body.stats).toMatchObject({ created: 3, profilesCreated: 1, joined: 2 });
+    const id = await findProfile(api, 'nora@example.com');
+    const before = await page(id);
+    const byKey = (p: any, k: string) => p.records.find((x: any) => x.externalId === k);
+    const [a1, a2, a3] = ['A1', 'A2', 'A3'].map((k) => byKey(before, k));
+    expect(a1.match).toBeNull();
+    expect(a2.match).toMatchObject({ rule: 'email-birthdate', via: a1.id });
+    expect(a3.match).toMatchObject({ rule: 'phone-family', via: a2.id });
+
+    s.clock.advance(60_000);
+    const split = await api(`/api/profiles/${id}/split`, {
+      json: { recordIds: [a2.id], reason: 'A2 is another Nora Berg' },
+    });
+    expect(split.status, split.text).toBe(200);
+    const left = await page(id);
+    expect(byKey(left, 'A1').match).toBeNull();
+    const placedBy = {
+      action: 'split',
+      actor: 'test',
+      reason: 'A2 is another Nora Berg',
+      at: s.clock.now().toISOString(),
+      otherProfiles: [split.body.newProfileId],
+    };
+    // Placed again by the rule that ties it to what stayed, naming the split that made it necessary.
+    expect(byKey(left, 'A3').match).toMatchObject({
+      rule: 'fuzzy-name',
+      via: a1.id,
+      explanation: { kind: 'fuzzy-name' },
+      placedBy,
+    });
+    expect(JSON.stringify(byKey(left, 'A3').match)).not.toContain('070-222');
+    const moved = await page(split.body.newProfileId);
+    expect(moved.records.map((x: any) => [x.externalId, x.match])).toEqual([['A2', null]]);
+    // No record of either profile claims to have started it unless it did.
+    expect(left.records.filter((x: any) => x.match === null).map((x: any) => x.externalId)).toEqual(['A1']);
+
+    // Erasing the other Nora takes the reason that quotes her out of what stays; the rule stays.
+    const erase = await api(`/api/profiles/${split.body.newProfileId}/erase`, {
+      json: { reason: 'asked by letter', confirm: true },
+    });
+    expect(erase.status, erase.text).toBe(200);
+    expect(byKey(await page(id), 'A3').match).toMatchObject({
+      rule: 'fuzzy-name',
+      via: a1.id,
+      placedBy: { action: 'split', reason: null },
+    });
   });
 });
 

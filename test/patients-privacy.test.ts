@@ -1,4 +1,6 @@
+import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pdfText } from '../src/auth/audit/testing.ts';
 import { subscribePatientSync } from '../src/patients/sync.ts';
 import { type TestServer, testServer } from './helpers.ts';
 import { type Api, apiFor, canContact, ehrPatient, findProfile, importCsv } from './patients-http.ts';
@@ -18,6 +20,41 @@ const SARA = {
   phones: ['070-321 54 76'],
   emails: ['sara.akesson@example.com'],
 };
+const SNOMED = 'http://snomed.info/sct';
+const condition = {
+  resourceType: 'Condition',
+  id: 'af',
+  subject: { reference: 'Patient/sara' },
+  clinicalStatus: { coding: [{ code: 'active' }] },
+  code: { coding: [{ system: SNOMED, code: '49436004', display: 'Förmaksflimmer' }] },
+  onsetDateTime: '2024-11-03',
+};
+const hba1c = (id: string, value: number, unit: string, at: string) => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  code: {
+    text: 'HbA1c',
+    coding: [{ system: 'http://loinc.org', code: unit === '%' ? '4548-4' : '59261-8' }],
+  },
+  subject: { reference: 'Patient/sara' },
+  effectiveDateTime: at,
+  valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+});
+
+/** The text a pdfkit PDF shows: its Flate content streams inflated, the TJ runs read, whitespace folded. */
+function shownText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  const streams: Buffer[] = [];
+  for (const m of raw.matchAll(/<<([^<>]*\/FlateDecode[^<>]*)>>\s*stream\r?\n/g)) {
+    const length = Number(/\/Length (\d+)/.exec(m[1])?.[1]);
+    const start = m.index + m[0].length;
+    streams.push(inflateSync(pdf.subarray(start, start + length)));
+  }
+  // WinAnsi puts the dashes where Latin-1 has control characters.
+  return pdfText(Buffer.concat(streams)).replaceAll('\x96', '–').replaceAll('\x97', '—').replace(/\s+/g, ' ');
+}
+
 const crmRow =
   'Personnummer;Förnamn;Efternamn;E-post;Samtycke e-post\n19930612-3457;Sara;Åkesson;sara@hem.example.se;ja\n';
 
@@ -30,6 +67,11 @@ beforeAll(async () => {
   const r = await importCsv(api, 'crm', crmRow);
   expect(r.body.stats).toMatchObject({ joined: 1, consents: 1 });
   id = await findProfile(api, SARA.pnr);
+  await s.store.update('Condition', 'af', condition);
+  await s.store.update('Observation', 'a1c-old', hba1c('a1c-old', 7.0, '%', '2025-09-15'));
+  await s.store.update('Observation', 'a1c-new', hba1c('a1c-new', 48, 'mmol/mol', '2026-05-10'));
+  const optIn = await api(`/api/profiles/${id}/opt-in`, { json: { email: 'sara.labb@example.se' } });
+  expect(optIn.status, optIn.text).toBe(201);
 });
 
 afterAll(async () => {
@@ -54,8 +96,29 @@ describe('export', () => {
         state: 'granted',
         evidence: { kind: 'import', source: 'crm', row: 2 },
       }),
+      expect.objectContaining({
+        channel: 'email',
+        contactValue: 'sara.labb@example.se',
+        state: 'pending',
+        evidence: { kind: 'staff', note: 'double opt-in started for sara.labb@example.se' },
+      }),
     ]);
-    expect(r.body.clinicalResources.map((x: any) => `${x.resourceType}/${x.id}`)).toEqual(['Patient/sara']);
+    expect(r.body.clinicalResources.map((x: any) => `${x.resourceType}/${x.id}`).sort()).toEqual([
+      'Condition/af',
+      'Observation/a1c-new',
+      'Observation/a1c-old',
+      'Patient/sara',
+    ]);
+    expect(r.body.optIns).toEqual([
+      {
+        email: 'sara.labb@example.se',
+        purpose: 'outreach',
+        topic: null,
+        createdAt: '2026-07-01T12:00:00.000Z',
+        expiresAt: '2026-07-04T12:00:00.000Z',
+        confirmedAt: null,
+      },
+    ]);
   });
 
   it('gives a readable PDF', async () => {
@@ -66,6 +129,22 @@ describe('export', () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(bytes.length).toBeGreaterThan(1000);
+    const text = shownText(bytes);
+    expect(text).toContain('Sara Åkesson');
+    expect(text).toMatch(/onset 2024-11-03 — Förmaksflimmer\. Status: active\. Code: SNOMED CT 49436004\./);
+    // Newest first; the HbA1c given in % is shown in mmol/mol as everywhere else.
+    const newer = text.indexOf('2026-05-10 — HbA1c: 48 mmol/mol');
+    const older = text.indexOf('2025-09-15 — HbA1c: 53 mmol/mol (recorded as 7 %)');
+    expect(newer, text).toBeGreaterThan(-1);
+    expect(older).toBeGreaterThan(newer);
+    const optIns = text.slice(
+      text.indexOf('E-mail confirmations, double opt-in (1)'),
+      text.indexOf('Source records'),
+    );
+    expect(optIns).toMatch(
+      /sara\.labb@example\.se — outreach, all topics; started 2026-07-01 14:00; waiting for confirmation; the link expires 2026-07-04 14:00/,
+    );
+    expect(text).not.toContain('The full resources are in the JSON export');
     const bad = await api(`/api/profiles/${id}/export?format=xml`);
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/^querystring\.format: /);
@@ -193,5 +272,130 @@ describe('erasure', () => {
     });
     expect(restrict.status).toBe(410);
     expect((await api(`/api/profiles/${id}`)).body).toMatchObject({ consentHistory: [], contactPoints: [] });
+  });
+});
+
+describe('erasure and the rest of the family', () => {
+  // Tove is erased. Ulf and Vera are her siblings: own personnummer, the family's shared e-mail.
+  const FAMILY = 'lind@familj.example.se';
+  const TOVE = {
+    pnr: '198802141237',
+    given: 'Tove',
+    family: 'Lind',
+    birthDate: '1988-02-14',
+    emails: ['tove@example.se', FAMILY],
+  };
+  const VERA = {
+    pnr: '198511023452',
+    given: 'Vera',
+    family: 'Lind',
+    birthDate: '1985-11-02',
+    emails: [FAMILY],
+  };
+  const toveRow = `Personnummer;Förnamn;Efternamn;E-post;Samtycke e-post\n19880214-1237;Tove;Lind;${FAMILY};ja\n`;
+  let tove: string;
+  let vera: string;
+  let duplicate: string;
+
+  it('erases Tove; a duplicate profile of hers is suppressed, her sister with the family e-mail is not', async () => {
+    await s.store.update('Patient', 'tove', ehrPatient('tove', TOVE));
+    await s.store.update('Patient', 'vera', ehrPatient('vera', VERA));
+    await sync.drain();
+    tove = await findProfile(api, TOVE.pnr);
+    vera = await findProfile(api, VERA.pnr);
+    // A sign-up without personnummer joins Tove; a person then splits it off as someone else.
+    const signUp = await importCsv(
+      api,
+      'signups',
+      'Förnamn;Efternamn;Födelsedatum;E-post\nTove;Lind;1988-02-14;tove@example.se\n',
+    );
+    expect(signUp.body.stats).toMatchObject({ joined: 1 });
+    const rec = (await api(`/api/profiles/${tove}`)).body.records.find((r: any) => r.source === 'signups');
+    const split = await api(`/api/profiles/${tove}/split`, {
+      json: { recordIds: [rec.id], reason: 'thought to be another Tove' },
+    });
+    expect(split.status, split.text).toBe(200);
+    duplicate = split.body.newProfileId;
+    // The address is on both profiles now, so only a message without clinical content may use it.
+    expect(await canContact(api, duplicate, 'channel=email&purpose=care&clinical=false')).toMatchObject({
+      allowed: true,
+    });
+
+    s.clock.advance(60_000);
+    const erase = await api(`/api/profiles/${tove}/erase`, {
+      json: { reason: 'asked by e-mail', confirm: true },
+    });
+    expect(erase.status, erase.text).toBe(200);
+
+    // The duplicate is the same person by e-mail and birth date: nothing goes to it any more.
+    expect(await canContact(api, duplicate, 'channel=email&purpose=care&clinical=false')).toMatchObject({
+      allowed: false,
+      denyReason: 'suppressed',
+    });
+    const dup = (await api(`/api/profiles/${duplicate}`)).body;
+    expect(dup.profile.suppressed).toBe(true);
+    expect(dup.warnings.join(' ')).toMatch(/identifiers of an erased person/);
+    expect(dup.history[0]).toMatchObject({ kind: 'suppressed', actor: 'test' });
+    // Vera shares the family e-mail but is her own person.
+    const page = (await api(`/api/profiles/${vera}`)).body;
+    expect(page.profile.suppressed).toBe(false);
+    expect(await canContact(api, vera, 'channel=email&purpose=care')).toMatchObject({ allowed: true });
+  });
+
+  it('unifies a sibling’s CRM row carrying the family e-mail, and still keeps Tove out', async () => {
+    s.clock.advance(60_000);
+    const ulf = await importCsv(
+      api,
+      'family-crm',
+      `Personnummer;Förnamn;Efternamn;E-post;Samtycke e-post\n19910923-2349;Ulf;Lind;${FAMILY};ja\n`,
+    );
+    expect(ulf.status, ulf.text).toBe(200);
+    expect(ulf.body.stats).toMatchObject({ created: 1, suppressed: 0, profilesCreated: 1, consents: 1 });
+    const id = await findProfile(api, '199109232349');
+    expect(await canContact(api, id, 'channel=email&purpose=outreach')).toMatchObject({
+      allowed: true,
+      basis: 'consent',
+      contactPoint: { value: FAMILY },
+    });
+
+    const again = await importCsv(api, 'family-crm', toveRow);
+    expect(again.body.stats).toMatchObject({ suppressed: 1, created: 0, profilesCreated: 0, consents: 0 });
+    expect((await api(`/api/profiles?q=${TOVE.pnr}`)).body.profiles).toEqual([]);
+  });
+
+  it('without a personnummer, the family e-mail keeps out only the one with Tove’s birth date', async () => {
+    const r = await importCsv(
+      api,
+      'signups',
+      `Förnamn;Efternamn;Födelsedatum;E-post\nT.;Lind;1988-02-14;${FAMILY}\nUlf;Lind;1991-09-23;${FAMILY}\n`,
+    );
+    expect(r.body.stats).toMatchObject({ received: 2, suppressed: 1, joined: 1 });
+    const ulf = (await api(`/api/profiles/${await findProfile(api, '199109232349')}`)).body;
+    expect(ulf.records.map((x: any) => x.source).sort()).toEqual(['family-crm', 'signups']);
+  });
+
+  it('suppresses a profile whose record a later import names with Tove’s personnummer', async () => {
+    const first = await importCsv(
+      api,
+      'shop',
+      'Kundnr;Förnamn;Efternamn;E-post\nS1;T;Lind;tl@shop.example.se\n',
+    );
+    expect(first.body.stats).toMatchObject({ created: 1, profilesCreated: 1 });
+    const shop = await findProfile(api, 'tl@shop.example.se');
+    expect(await canContact(api, shop, 'channel=email&purpose=care')).toMatchObject({ allowed: true });
+    s.clock.advance(60_000);
+    const enriched = await importCsv(
+      api,
+      'shop',
+      'Kundnr;Förnamn;Efternamn;E-post;Personnummer\nS1;T;Lind;tl@shop.example.se;19880214-1237\n',
+    );
+    expect(enriched.body.stats).toMatchObject({ suppressed: 1 });
+    expect(await canContact(api, shop, 'channel=email&purpose=care')).toMatchObject({
+      allowed: false,
+      denyReason: 'suppressed',
+    });
+    const page = (await api(`/api/profiles/${shop}`)).body;
+    expect(page.profile.suppressed).toBe(true);
+    expect(page.records).toEqual([]);
   });
 });

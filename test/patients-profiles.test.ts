@@ -147,3 +147,58 @@ describe('profiles from the clinical store', () => {
     expect(reads[0].patientIds).toContain('p1');
   });
 });
+
+describe('settings changes are audited', () => {
+  const administered = async (setting: string) => {
+    const log = await api('/api/audit?action=administer&limit=50');
+    expect(log.status).toBe(200);
+    return log.body.records.filter(
+      (x: any) => x.resourceType === 'PatientSetting' && x.resourceIds.includes(setting),
+    );
+  };
+
+  it('records who changed the match rules, and what changed', async () => {
+    const current = (await api('/api/settings/match-rules')).body.rules;
+    const rules = current.map((r: any) => (r.id === 'fuzzy-name' ? { ...r, enabled: false } : r));
+    const put = await api('/api/settings/match-rules', { method: 'PUT', body: JSON.stringify({ rules }) });
+    expect(put.status).toBe(200);
+    const [entry] = await administered('match-rules');
+    expect(entry).toMatchObject({ action: 'administer', outcome: 'success', actorName: 'test' });
+    expect(entry.detail).toMatch(
+      /^match rules: .*fuzzy-name \(fuzzy-name ≥ 0\.88\) → .*fuzzy-name \(fuzzy-name ≥ 0\.88, disabled\)$/,
+    );
+
+    const bad = await api('/api/settings/match-rules', {
+      method: 'PUT',
+      body: JSON.stringify({ rules: [{ id: 'x', kind: 'shoe-size', threshold: 1 }] }),
+    });
+    expect(bad.status).toBe(422);
+    const restore = await api('/api/settings/match-rules', {
+      method: 'PUT',
+      body: JSON.stringify({ rules: current }),
+    });
+    expect(restore.status).toBe(200);
+    // The refused attempt changed nothing and is not an administrative change.
+    expect((await administered('match-rules')).map((x: any) => x.detail.endsWith(', disabled)'))).toEqual([
+      false,
+      true,
+    ]);
+  });
+
+  it('records a change of the consent policy cell by cell', async () => {
+    const policy = (await api('/api/settings/consent-policy')).body;
+    const stricter = {
+      ...policy,
+      enforcement: { ...policy.enforcement, outreach: { ...policy.enforcement.outreach, letter: 'opt-in' } },
+    };
+    const put = await api('/api/settings/consent-policy', { method: 'PUT', body: JSON.stringify(stricter) });
+    expect(put.status).toBe(200);
+    const [entry] = await administered('consent-policy');
+    expect(entry).toMatchObject({ action: 'administer', actorName: 'test' });
+    expect(entry.detail).toBe('consent policy: outreach/letter opt-out → opt-in');
+    await api('/api/settings/consent-policy', { method: 'PUT', body: JSON.stringify(policy) });
+    expect((await administered('consent-policy'))[0].detail).toBe(
+      'consent policy: outreach/letter opt-in → opt-out',
+    );
+  });
+});

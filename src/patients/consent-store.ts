@@ -24,6 +24,7 @@ interface ConsentRow {
   evidence: ConsentEvent['evidence'];
   at: Date | string;
   recorded_at: Date | string;
+  expires_at: Date | string | null;
 }
 
 const toEvent = (r: ConsentRow): ConsentEvent => ({
@@ -40,16 +41,17 @@ const toEvent = (r: ConsentRow): ConsentEvent => ({
   evidence: r.evidence,
   at: new Date(r.at).toISOString(),
   recordedAt: new Date(r.recorded_at).toISOString(),
+  ...(r.expires_at ? { expiresAt: new Date(r.expires_at).toISOString() } : {}),
 });
 
 /** Appends consent history; an id seen before is skipped, so replaying a source is harmless. */
 export async function insertConsentEvents(db: Queryable, events: readonly ConsentEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const rows = await db.query<{ id: string }>(
-    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
-     SELECT x.id, x."profileId", x.channel, x."contactValue", x.purpose, x.topic, x.state, x.objection, x.source, x.actor, x.evidence, x.at, x."recordedAt"
+    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at, expires_at)
+     SELECT x.id, x."profileId", x.channel, x."contactValue", x.purpose, x.topic, x.state, x.objection, x.source, x.actor, x.evidence, x.at, x."recordedAt", x."expiresAt"
      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, "profileId" uuid, channel text, "contactValue" text, purpose text, topic text,
-       state text, objection boolean, source text, actor text, evidence jsonb, at timestamptz, "recordedAt" timestamptz)
+       state text, objection boolean, source text, actor text, evidence jsonb, at timestamptz, "recordedAt" timestamptz, "expiresAt" timestamptz)
      ORDER BY x.at, x."recordedAt"
      ON CONFLICT (id) DO NOTHING RETURNING id`,
     [JSON.stringify(events)],
@@ -123,6 +125,7 @@ interface FactsRow {
   status: ProfileStatus;
   merged_into: string | null;
   restricted: boolean;
+  suppressed: boolean;
   do_not_contact: boolean;
   language: string | null;
   time_zone: string;
@@ -142,9 +145,10 @@ export interface ContactContextRow {
 /**
  * Everything canContact needs for one profile, in one round trip: the
  * profile, its contact points (each with how many other profiles share it)
- * and its consent history. Erased people need no suppression lookup here:
- * erasure marks the profile erased, and their identifiers never form a new
- * profile (the unifier suppresses them on the way in).
+ * and its consent history. Erasure marks the erased profile itself erased;
+ * `suppressed` is another profile that carries the erased person's
+ * identifiers (a duplicate kept apart, or one whose record a re-import
+ * suppressed), marked when that was found (suppression.ts).
  */
 export async function loadContactContext(
   db: Queryable,
@@ -160,7 +164,7 @@ export async function loadContactContexts(
 ): Promise<ContactContextRow[]> {
   if (profileIds.length === 0) return [];
   const rows = await db.query<FactsRow & { points: PointRow[] | null; consents: ConsentRow[] | null }>(
-    `SELECT p.id, p.status, p.merged_into, p.restricted, p.do_not_contact, p.language, p.time_zone, p.preferred_channel,
+    `SELECT p.id, p.status, p.merged_into, p.restricted, p.suppressed, p.do_not_contact, p.language, p.time_zone, p.preferred_channel,
        p.golden->'language' AS golden_language, p.golden->'deceased' AS golden_deceased,
        (SELECT json_agg(x) FROM (SELECT c.*, ${SHARED_COUNT} AS shared FROM patient_contact_point c
           WHERE c.profile_id = p.id AND c.status <> 'removed') x) AS points,
@@ -182,6 +186,6 @@ export async function loadContactContexts(
     mergedInto: f.merged_into,
     contactPoints: (f.points ?? []).map(toPoint),
     consents: (f.consents ?? []).map(toEvent),
-    suppressed: false,
+    suppressed: f.suppressed,
   }));
 }

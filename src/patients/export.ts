@@ -1,5 +1,15 @@
 import PDFDocument from 'pdfkit';
 import type { Queryable } from '../db/client.ts';
+import {
+  clinicalSection,
+  consentSection,
+  contactPointsSection,
+  historySection,
+  optInSection,
+  personSection,
+  sourceRecordsSection,
+} from './export/sections.ts';
+import { createWriter } from './export/writer.ts';
 import type { ProfileDetail } from './profile-read.ts';
 
 /**
@@ -64,85 +74,38 @@ export async function buildExport(
   };
 }
 
-const MONO = 'Courier';
-
-/** The same export as a readable A4 PDF (Helvetica covers å, ä, ö). */
+/**
+ * The same export as a readable A4 PDF, section by section as the JSON has it.
+ * English, with Swedish in the title; the standard fonts' WinAnsi covers å, ä, ö.
+ * Times are in the person's time zone.
+ */
 export function exportPdf(x: PersonExport): Promise<Buffer> {
   const doc = new PDFDocument({
     size: 'A4',
     margins: { top: 48, bottom: 48, left: 48, right: 48 },
     bufferPages: true,
+    info: { Title: 'Registerutdrag / Data export', Producer: 'Patient Outreach' },
   });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
-  const g = x.profile.golden;
-  const h1 = (t: string) =>
-    doc.moveDown(0.6).font('Helvetica-Bold').fontSize(13).text(t).font('Helvetica').fontSize(10);
-  const line = (label: string, value: string | null | undefined) =>
-    doc
-      .font('Helvetica-Bold')
-      .text(`${label}: `, { continued: true })
-      .font('Helvetica')
-      .text(value ?? '—');
+  const timeZone = x.profile.timeZone || 'Europe/Stockholm';
+  const w = createWriter(doc, timeZone);
 
   doc.font('Helvetica-Bold').fontSize(18).text('Registerutdrag / Data export');
-  doc
-    .font('Helvetica')
-    .fontSize(9)
-    .fillColor('#555')
-    .text(`Patient Outreach · ${x.exportedAt}`)
-    .fillColor('black');
-  doc.moveDown(0.5).fontSize(9).text(x.controllerNote);
-
-  h1('Person');
-  doc.fontSize(10);
-  line('Name', [...(g.given ?? []), g.family].filter(Boolean).join(' '));
-  line('Personnummer', g.personnummer);
-  line('Birth date', g.birthDate);
-  line('Gender', g.gender);
-  line(
-    'Address',
-    g.address ? [...g.address.lines, g.address.postalCode, g.address.city].filter(Boolean).join(', ') : null,
+  w.note(`Patient Outreach · exported ${w.when(x.exportedAt)} (times in ${timeZone})`);
+  w.note(x.controllerNote);
+  w.note(
+    'The JSON export holds the same data in machine-readable form, with every character as stored; here, letters the font lacks are shown without accents.',
   );
-  line('Language', x.profile.language ?? g.language);
-  line('Preferred channel', x.profile.preferredChannel);
-  line('Do not contact', x.profile.doNotContact ? 'yes' : 'no');
-  line('Processing restricted', x.profile.restricted ? `yes (${x.profile.restrictedReason ?? ''})` : 'no');
 
-  h1(`Contact points (${x.contactPoints.length})`);
-  for (const p of x.contactPoints)
-    doc.text(
-      `${p.kind}: ${p.display} — ${p.status}${p.verifiedAt ? `, verified ${p.verifiedAt.slice(0, 10)}` : ''}; from ${p.sources.join(', ') || 'manual entry'}`,
-    );
-
-  h1(`Consent history (${x.consentHistory.length})`);
-  for (const e of x.consentHistory)
-    doc.text(
-      `${e.at.slice(0, 16).replace('T', ' ')} ${e.purpose}/${e.channel ?? 'all channels'}${e.topic ? `/${e.topic}` : ''}: ${e.objection ? 'objection (art. 21)' : e.state} — ${e.source}, ${evidenceText(e.evidence)}`,
-    );
-
-  h1(`Source records (${x.sourceRecords.length})`);
-  for (const r of x.sourceRecords) {
-    const d = r.data;
-    doc.text(
-      `${r.source} ${r.externalId} (received ${r.receivedAt.slice(0, 10)}): ${d ? [...d.given, d.family].filter(Boolean).join(' ') : '—'}${d?.emails.length ? `, ${d.emails.join(', ')}` : ''}${d?.phones.length ? `, ${d.phones.join(', ')}` : ''}`,
-    );
-  }
-
-  h1(`Profile history (${x.profileHistory.length})`);
-  for (const h of x.profileHistory)
-    doc.text(
-      `${h.at.slice(0, 16).replace('T', ' ')} ${h.kind} by ${h.actor}${h.reason ? `: ${h.reason}` : ''}`,
-    );
-
-  h1(`Clinical data held (${x.clinicalResources.length} FHIR resources)`);
-  const counts = new Map<string, number>();
-  for (const r of x.clinicalResources as Array<{ resourceType: string }>)
-    counts.set(r.resourceType, (counts.get(r.resourceType) ?? 0) + 1);
-  doc.font(MONO).fontSize(9);
-  for (const [t, n] of [...counts].sort()) doc.text(`${t.padEnd(24)} ${n}`);
-  doc.font('Helvetica').fontSize(9).text('The full resources are in the JSON export.');
+  personSection(w, x);
+  contactPointsSection(w, x);
+  consentSection(w, x);
+  optInSection(w, x);
+  sourceRecordsSection(w, x);
+  historySection(w, x);
+  clinicalSection(w, x);
 
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
@@ -150,6 +113,7 @@ export function exportPdf(x: PersonExport): Promise<Buffer> {
     const margin = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     doc
+      .font('Helvetica')
       .fontSize(8)
       .fillColor('#555')
       .text(`${i + 1} / ${range.count}`, 48, doc.page.height - 32, { align: 'right' });
@@ -157,25 +121,4 @@ export function exportPdf(x: PersonExport): Promise<Buffer> {
   }
   doc.end();
   return done;
-}
-
-function evidenceText(e: PersonExport['consentHistory'][number]['evidence']): string {
-  switch (e.kind) {
-    case 'fhir-consent':
-      return `EHR ${e.reference}`;
-    case 'form':
-      return `form ${e.form}`;
-    case 'reply':
-      return `reply "${e.text}" from ${e.from}`;
-    case 'staff':
-      return `staff note: ${e.note}`;
-    case 'double-opt-in':
-      return `confirmed by link ${e.confirmedAt.slice(0, 16)}`;
-    case 'import':
-      return `list ${e.source}${e.row ? ` row ${e.row}` : ''}`;
-    default: {
-      const never: never = e;
-      return String(never);
-    }
-  }
 }

@@ -186,4 +186,47 @@ export const patientMigrations: Record<string, Migration> = {
         await sql.raw(`DROP TABLE ${t}`).execute(db);
     },
   },
+  // Kysely runs migrations in name order and refuses one that sorts before an applied one,
+  // so later patients migrations follow the last migration of any module (0500-segments).
+  '0510-patients-suppressed-profiles': {
+    // A profile that carries an erased person's identifiers (suppression.ts markSuppressedProfiles).
+    async up(db: Kysely<any>) {
+      await sql`ALTER TABLE patient_profile ADD COLUMN suppressed boolean NOT NULL DEFAULT false`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`ALTER TABLE patient_profile DROP COLUMN suppressed`.execute(db);
+    },
+  },
+  '0511-patients-consent-expiry': {
+    // A pending double opt-in lapses with its link: the consent summary then says expired, not pending.
+    async up(db: Kysely<any>) {
+      await sql`ALTER TABLE patient_consent ADD COLUMN expires_at timestamptz`.execute(db);
+      await sql`
+        UPDATE patient_consent c SET expires_at = o.expires_at
+        FROM patient_opt_in o WHERE o.pending_consent = c.id AND c.state = 'pending'`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`ALTER TABLE patient_consent DROP COLUMN expires_at`.execute(db);
+    },
+  },
+  '0512-patients-pending-fhir-consent': {
+    // FHIR Consents whose Patient has no profile yet, kept as received until it has one (sync.ts).
+    async up(db: Kysely<any>) {
+      await sql`
+        CREATE TABLE patient_pending_consent (
+          consent_id text NOT NULL,
+          version_id text NOT NULL,
+          patient_id text NOT NULL,
+          resource jsonb NOT NULL,
+          received_at timestamptz NOT NULL,
+          PRIMARY KEY (consent_id, version_id)
+        )`.execute(db);
+      await sql`CREATE INDEX patient_pending_consent_patient ON patient_pending_consent (patient_id)`.execute(
+        db,
+      );
+    },
+    async down(db: Kysely<any>) {
+      await sql`DROP TABLE patient_pending_consent`.execute(db);
+    },
+  },
 };

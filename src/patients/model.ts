@@ -145,6 +145,11 @@ export interface ConsentEvent {
   at: string;
   /** When we stored it. */
   recordedAt: string;
+  /**
+   * Pending double opt-ins: when the confirmation link expires (ISO instant).
+   * Unconfirmed by then, the consent counts as expired, not pending.
+   */
+  expiresAt?: string;
 }
 
 export interface TopicDefinition {
@@ -182,7 +187,12 @@ export interface ContactRequest {
   topic: string | null;
   /** ISO instant or Date of the intended send. */
   at: Date;
-  /** The message carries clinical content: it must not go to a shared point unless verified as the patient's own. */
+  /**
+   * The message carries clinical content: it must not go to a shared point
+   * unless verified as the patient's own. Not given: care communication counts
+   * as clinical (fail closed: a test result must not reach a family member's
+   * phone because a caller forgot the flag), other purposes do not.
+   */
   clinical?: boolean;
 }
 

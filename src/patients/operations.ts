@@ -3,8 +3,11 @@ import { inTransaction, type SqlClient } from '../db/client.ts';
 import { profileIdFor } from './ids.ts';
 import { conflictBetween } from './match/rules.ts';
 import type { SourceRecord } from './model.ts';
-import { addSuppression, suppressionKeys } from './suppression.ts';
+import { matchRules } from './settings.ts';
+import { FHIR_SOURCE } from './sources.ts';
+import { addSuppression, identityOf, markSuppressedProfiles, tombstoneKeys } from './suppression.ts';
 import { lockProfiles } from './unify/engine.ts';
+import { explainAfterSplit, type PlacedBy, type RecordMatch } from './unify/explain.ts';
 import { addHistory, mergeInto } from './unify/merge.ts';
 import { recomputeProfiles } from './unify/recompute.ts';
 
@@ -42,16 +45,28 @@ async function activeProfile(c: SqlClient, id: string): Promise<{ id: string; cr
   return p;
 }
 
-async function recordsOf(
-  c: SqlClient,
-  profileId: string,
-): Promise<Array<{ id: string; data: SourceRecord }>> {
+interface LiveRecord {
+  id: string;
+  data: SourceRecord;
+  match: RecordMatch | null;
+}
+
+async function recordsOf(c: SqlClient, profileId: string): Promise<LiveRecord[]> {
   return (
-    await c.query<{ id: string; data: SourceRecord }>(
-      'SELECT id, data FROM patient_record WHERE profile_id = $1 AND NOT deleted AND data IS NOT NULL ORDER BY received_at, id',
+    await c.query<LiveRecord>(
+      'SELECT id, data, match FROM patient_record WHERE profile_id = $1 AND NOT deleted AND data IS NOT NULL ORDER BY received_at, id',
       [profileId],
     )
   ).rows;
+}
+
+/** The record a profile started from: the one it is named after, else one nothing placed, else the first. */
+function founderOf(records: readonly LiveRecord[], profileId: string): LiveRecord | undefined {
+  return (
+    records.find((r) => profileIdFor(r.id) === profileId) ??
+    records.find((r) => r.match === null) ??
+    records[0]
+  );
 }
 
 /**
@@ -99,10 +114,7 @@ export async function splitProfile(
       `INSERT INTO patient_profile (id, golden, created_at, updated_at) VALUES ($1, '{}'::jsonb, $2, $2)`,
       [newId, a.now],
     );
-  await c.query('UPDATE patient_record SET profile_id = $1, match = NULL WHERE id = ANY($2::uuid[])', [
-    newId,
-    [...moving],
-  ]);
+  await c.query('UPDATE patient_record SET profile_id = $1 WHERE id = ANY($2::uuid[])', [newId, [...moving]]);
   const stay = all.filter((r) => !moving.has(r.id)).map((r) => r.id);
   const pairs = [...moving].flatMap((m) => stay.map((s) => (m < s ? [m, s] : [s, m])));
   await c.query(
@@ -125,7 +137,8 @@ export async function splitProfile(
   // Fail closed: whoever of the two said no (do-not-contact, restriction, a withdrawal or an
   // objection), the split-off profile keeps saying no until a person checks.
   await c.query(
-    `UPDATE patient_profile n SET do_not_contact = o.do_not_contact, restricted = o.restricted, restricted_reason = o.restricted_reason
+    `UPDATE patient_profile n SET do_not_contact = o.do_not_contact, restricted = o.restricted, restricted_reason = o.restricted_reason,
+       suppressed = o.suppressed
      FROM patient_profile o WHERE o.id = $1 AND n.id = $2`,
     [profileId, newId],
   );
@@ -135,15 +148,56 @@ export async function splitProfile(
      FROM patient_consent WHERE profile_id = $1 AND (state = 'withdrawn' OR objection) ORDER BY seq`,
     [profileId, newId, a.now],
   );
-  // Explanations of the records left behind may quote the moved records' values.
-  await c.query(
-    `UPDATE patient_record SET match = NULL WHERE profile_id = $1 AND match->>'via' = ANY($2::text[])`,
-    [profileId, [...moving]],
-  );
+  await explainSplit(c, all, moving, { profileId, newId, reason, ...a });
   await recomputeProfiles(c, [profileId, newId], a.now);
   await addHistory(c, profileId, [newId], { ...a, kind: 'split', reason, recordIds: [...moving] });
   await addHistory(c, newId, [profileId], { ...a, kind: 'split', reason, recordIds: [...moving] });
   return { profileId, newProfileId: newId };
+}
+
+/**
+ * An explanation that names a record on the other side of a split is no longer
+ * true, and may quote that record's values (another person's): each side's
+ * records are explained again from their own side (explainAfterSplit). The
+ * split-off profile starts from the record it is named after when it comes
+ * back from a merge, else from the first that had no explanation left.
+ */
+async function explainSplit(
+  c: SqlClient,
+  all: readonly LiveRecord[],
+  moving: ReadonlySet<string>,
+  s: Actor & { profileId: string; newId: string; reason: string },
+): Promise<void> {
+  const rules = await matchRules(inTransaction(c));
+  const moved = all.filter((r) => moving.has(r.id));
+  const stayed = all.filter((r) => !moving.has(r.id));
+  const by = (other: string): PlacedBy => ({
+    action: 'split',
+    actor: s.actor,
+    reason: s.reason,
+    at: s.now.toISOString(),
+    otherProfiles: [other],
+  });
+  // Left behind: only records whose explanation named a moved record.
+  const staleLeft = stayed.filter((r) => r.match !== null && moving.has(r.match.via)).map((r) => r.id);
+  // Moved: every record not explained by another moved record; one of them starts the new profile.
+  const staleMoved = moved.filter((r) => r.match === null || !moving.has(r.match.via));
+  const founder = founderOf(staleMoved, s.newId)?.id ?? null;
+  const updates = new Map([
+    ...explainAfterSplit(stayed, staleLeft, rules, by(s.newId), null),
+    ...explainAfterSplit(
+      moved,
+      staleMoved.map((r) => r.id),
+      rules,
+      by(s.profileId),
+      founder,
+    ),
+  ]);
+  if (updates.size === 0) return;
+  await c.query(
+    `UPDATE patient_record r SET match = x.match FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, match jsonb) WHERE r.id = x.id`,
+    [JSON.stringify([...updates].map(([id, match]) => ({ id, match })))],
+  );
 }
 
 /** A person's decision that profiles are one patient; refused when their records name two personnummer. */
@@ -179,7 +233,15 @@ export async function mergeProfiles(
     'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) AND record_b = ANY($1::uuid[])',
     [all],
   );
-  await mergeInto(c, survivor, losers, { ...a, kind: 'manual-merge', reason, recordIds: [] });
+  // The records the merged profiles started from are explained as placed beside the survivor's first.
+  const beside = founderOf(records.find((r) => r.id === survivor)?.rs ?? [], survivor);
+  await mergeInto(c, survivor, losers, {
+    ...a,
+    kind: 'manual-merge',
+    reason,
+    recordIds: [],
+    via: beside?.id ?? null,
+  });
   await recomputeProfiles(c, [survivor], a.now);
   return { profileId: survivor, merged: losers };
 }
@@ -207,12 +269,33 @@ export async function eraseProfile(
      UNION SELECT contact_value FROM patient_consent WHERE profile_id = $1 AND channel = 'email' AND contact_value IS NOT NULL`,
     [profileId],
   );
-  const keys = [
-    ...records.flatMap((r) => suppressionKeys(secret, r.data)),
-    ...suppressionKeys(secret, { identifiers: [], emails: emails.map((e) => e.value) }),
-  ];
+  const erased = identityOf(...records.map((r) => r.data), {
+    identifiers: [],
+    emails: emails.map((e) => e.value),
+  });
+  const keys = tombstoneKeys(secret, erased);
   await addSuppression(q, keys, 'erased', a.now);
+  // A duplicate profile of the same person that unification kept apart is suppressed too.
+  const { rows: duplicates } = await c.query<{ id: string }>(
+    `SELECT id FROM patient_profile WHERE personnummer = ANY($2::text[]) AND id <> $1
+     UNION SELECT profile_id FROM patient_contact_point WHERE kind = 'email' AND value = ANY($3::text[]) AND profile_id <> $1
+     UNION SELECT r.profile_id FROM patient_match_key k JOIN patient_record r ON r.id = k.record_id
+       WHERE k.key = ANY($4::text[]) AND r.profile_id <> $1`,
+    [
+      profileId,
+      erased.personnummers,
+      erased.emails,
+      erased.identifiers.map((i) => `i:${i.system}|${i.value}`),
+    ],
+  );
+  await markSuppressedProfiles(
+    q,
+    secret,
+    duplicates.map((d) => d.id),
+    a,
+  );
   const ids = records.map((r) => r.id);
+  const fhirIds = records.filter((r) => r.data.source === FHIR_SOURCE).map((r) => r.data.externalId);
   await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [ids]);
   await q.query(
     `UPDATE patient_record SET data = NULL, match = NULL, profile_id = NULL, suppressed = true, updated_at = $2
@@ -231,8 +314,16 @@ export async function eraseProfile(
     'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])',
     [ids],
   );
-  // Other people's records may explain their match by quoting this person's values.
+  // Other people's records may explain their match by quoting this person's values,
+  // or a split from this person by its reason.
   await q.query(`UPDATE patient_record SET match = NULL WHERE match->>'via' = ANY($1::text[])`, [ids]);
+  await q.query(
+    `UPDATE patient_record SET match = jsonb_set(match, '{placedBy,reason}', 'null'::jsonb)
+     WHERE match->'placedBy'->'otherProfiles' ? $1::text`,
+    [profileId],
+  );
+  // FHIR Consents waiting for this person's profile (sync.ts) are not kept either.
+  await q.query('DELETE FROM patient_pending_consent WHERE patient_id = ANY($1::text[])', [fhirIds]);
   // History keeps what happened, not who: reasons and details may quote the person.
   await q.query(
     `UPDATE patient_history SET reason = NULL, detail = NULL WHERE profile_id = $1 OR $1 = ANY(other_profiles)`,

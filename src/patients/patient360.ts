@@ -79,6 +79,10 @@ export function assemble360(opts: {
         `${p.kind === 'email' ? 'E-mail' : p.kind === 'phone' ? 'Phone' : 'Address'} ${p.display} is shared with ${p.sharedWith} other profile${p.sharedWith === 1 ? '' : 's'}: no clinical content goes there until it is verified as this patient's own`,
       );
   if (detail.profile.restricted) warnings.push('Processing is restricted (GDPR art. 18): no outreach');
+  if (detail.profile.suppressed)
+    warnings.push(
+      'This profile carries the identifiers of an erased person (suppression list): nothing is sent; if it is that person, erase it too',
+    );
   if (detail.conflicts.length > 0)
     warnings.push(`${detail.conflicts.length} possible duplicate(s) await review`);
   return {

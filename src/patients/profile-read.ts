@@ -36,6 +36,8 @@ export interface Profile {
   golden: Partial<GoldenRecord>;
   restricted: boolean;
   restrictedReason: string | null;
+  /** Carries the identifiers of an erased person (suppression.ts markSuppressedProfiles). */
+  suppressed: boolean;
   doNotContact: boolean;
   language: string | null;
   timeZone: string;
@@ -52,6 +54,7 @@ interface ProfileRow {
   golden: Partial<GoldenRecord>;
   restricted: boolean;
   restricted_reason: string | null;
+  suppressed: boolean;
   do_not_contact: boolean;
   language: string | null;
   time_zone: string;
@@ -70,6 +73,7 @@ const toProfile = (r: ProfileRow): Profile => ({
   golden: r.golden,
   restricted: r.restricted,
   restrictedReason: r.restricted_reason,
+  suppressed: r.suppressed,
   doNotContact: r.do_not_contact,
   language: r.language,
   timeZone: r.time_zone,

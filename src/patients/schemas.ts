@@ -64,6 +64,11 @@ export const ProfileSchema = z.object({
   golden: GoldenSchema,
   restricted: z.boolean(),
   restrictedReason: z.string().nullable(),
+  suppressed: z
+    .boolean()
+    .describe(
+      'Carries the identifiers of an erased person (suppression list): canContact refuses everything',
+    ),
   doNotContact: z.boolean(),
   language: z.string().nullable(),
   timeZone: z.string(),
@@ -114,6 +119,7 @@ export const ConsentEventSchema = z.object({
   evidence: EvidenceSchema,
   at: z.string(),
   recordedAt: z.string(),
+  expiresAt: z.string().optional().describe('Pending double opt-ins: when the confirmation link expires'),
 });
 
 export const ConsentSummaryRowSchema = z.object({
@@ -122,10 +128,16 @@ export const ConsentSummaryRowSchema = z.object({
   topic: z.string().nullable(),
   contactValue: z.string().nullable(),
   enforcement: z.enum(ENFORCEMENTS),
-  state: z.enum([...CONSENT_STATES, 'none']),
+  state: z
+    .enum([...CONSENT_STATES, 'none', 'expired'])
+    .describe('expired: a double opt-in whose link lapsed unconfirmed; send a new one'),
   objected: z.boolean(),
   eventId: z.string().nullable(),
   since: z.string().nullable(),
+  expiresAt: z
+    .string()
+    .nullable()
+    .describe('Pending or expired opt-ins: when the confirmation link expires(d)'),
   permits: z.boolean(),
 });
 
@@ -137,7 +149,11 @@ export const ProfileRecordSchema = z.object({
   data: SourceRecordSchema.nullable(),
   deleted: z.boolean(),
   suppressed: z.boolean(),
-  match: z.unknown(),
+  match: z
+    .unknown()
+    .describe(
+      'How the record came into the profile: { rule, via (a record id), explanation: { rule, kind, score, threshold, fields }, placedBy? } where placedBy ({ action: merge | manual-merge | split, actor, reason, at, otherProfiles }) says a merge or split placed it; null for the record the profile started from',
+    ),
   receivedAt: z.string(),
   updatedAt: z.string(),
 });
@@ -264,8 +280,10 @@ export const CanContactQuery = z.object({
   clinical: z
     .enum(['true', 'false'])
     .optional()
-    .transform((v) => v === 'true')
-    .describe('The message carries clinical content'),
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe(
+      'The message carries clinical content, so it may not go to a phone or e-mail another profile shares unless verified as the patient’s own. Default: true for purpose=care, false otherwise',
+    ),
 });
 
 export const ContactDecisionSchema = z.object({

@@ -1,11 +1,13 @@
 import type { Clock } from '../config/clock.ts';
-import { inTransaction, type SqlClient } from '../db/client.ts';
+import { inTransaction, type Queryable, type SqlClient } from '../db/client.ts';
 import type { Change, Subscription } from '../fhir/changes.ts';
+import type { FhirResource } from '../fhir/resource-row.ts';
 import type { FhirStore } from '../fhir/store.ts';
 import { consentEventsFromFhir } from './consent/fhir-consent.ts';
 import { insertConsentEvents } from './consent-store.ts';
 import { recordFromPatient } from './fhir-patient.ts';
 import { derivedConsentId, recordIdFor } from './ids.ts';
+import type { ConsentEvent } from './model.ts';
 import { matchRules } from './settings.ts';
 import { ensureSource, FHIR_SOURCE } from './sources.ts';
 import { suppressionSecret } from './suppression.ts';
@@ -17,8 +19,9 @@ export const SYNC_CONSUMER = 'patients';
 /**
  * Keeps profiles in step with the clinical store: each Patient write is
  * unified as a record of the "ehr" source, each Consent becomes consent
- * history, in the same transaction that advances the feed cursor, so a crash
- * neither loses nor repeats a change.
+ * history (waiting for its Patient's profile if it came first), in the same
+ * transaction that advances the feed cursor, so a crash neither loses nor
+ * repeats a change.
  */
 export function subscribePatientSync(
   store: FhirStore,
@@ -34,6 +37,75 @@ export function subscribePatientSync(
       if (stats) opts.onBatch?.(stats);
     },
   });
+}
+
+function consentEvents(r: FhirResource, profileId: string, now: Date): ConsentEvent[] {
+  const version = (r as { meta?: { versionId?: string } }).meta?.versionId ?? '1';
+  return consentEventsFromFhir(r as never, profileId, now.toISOString(), (key) =>
+    derivedConsentId(`Consent/${r.id}/_history/${version}/${key}`),
+  ).events;
+}
+
+/**
+ * A Consent can reach the store before its Patient (a bundle in another
+ * order, an import of Consents first). Dropping it would lose a "yes" or,
+ * worse, a "no"; so it waits here, each version as received, until the
+ * Patient has a profile. Parking and release run in the feed transaction,
+ * like everything else the sync writes.
+ */
+async function parkConsents(
+  q: Queryable,
+  waiting: ReadonlyArray<{ resource: FhirResource; patient: string }>,
+  now: Date,
+): Promise<void> {
+  if (waiting.length === 0) return;
+  await q.query(
+    `INSERT INTO patient_pending_consent (consent_id, version_id, patient_id, resource, received_at)
+     SELECT x.id, x.version, x.patient, x.resource, $2 FROM jsonb_to_recordset($1::jsonb) AS x(id text, version text, patient text, resource jsonb)
+     ON CONFLICT (consent_id, version_id) DO NOTHING`,
+    [
+      JSON.stringify(
+        waiting.map((w) => ({
+          id: w.resource.id,
+          version: (w.resource as { meta?: { versionId?: string } }).meta?.versionId ?? '1',
+          patient: w.patient,
+          resource: w.resource,
+        })),
+      ),
+      now,
+    ],
+  );
+}
+
+/** Takes the parked Consents of these Patients once they have a profile; an erased Patient's are dropped. */
+async function releasePendingConsents(
+  q: Queryable,
+  patientIds: readonly string[],
+): Promise<Array<{ resource: FhirResource; profileId: string }>> {
+  if (patientIds.length === 0) return [];
+  const rows = await q.query<{
+    resource: FhirResource;
+    profile_id: string | null;
+    suppressed: boolean;
+    received_at: Date | string;
+    version_id: string;
+  }>(
+    `DELETE FROM patient_pending_consent c USING patient_record r
+     WHERE c.patient_id = ANY($2::text[]) AND r.source = $1 AND r.external_id = c.patient_id
+       AND (r.suppressed OR (r.profile_id IS NOT NULL AND NOT r.deleted))
+     RETURNING c.resource, r.profile_id, r.suppressed, c.received_at, c.version_id`,
+    [FHIR_SOURCE, patientIds],
+  );
+  // In the order they came: versions of one Consent build its history in order.
+  rows.sort(
+    (a, b) =>
+      new Date(a.received_at).getTime() - new Date(b.received_at).getTime() ||
+      Number(a.version_id) - Number(b.version_id) ||
+      (a.version_id < b.version_id ? -1 : a.version_id > b.version_id ? 1 : 0),
+  );
+  return rows.flatMap((r) =>
+    r.profile_id && !r.suppressed ? [{ resource: r.resource, profileId: r.profile_id }] : [],
+  );
 }
 
 export async function applyChanges(
@@ -77,31 +149,42 @@ export async function applyChanges(
     );
   }
 
+  // Consents that waited for a Patient unified just now: applied before this batch's own.
+  const released = await releasePendingConsents(q, live('Patient'));
   const consents = await store.readMany(q, 'Consent', live('Consent'));
+  const events = released.flatMap((r) => consentEvents(r.resource, r.profileId, now));
   if (consents.length > 0) {
-    const patientIds = consents.flatMap((r) => {
+    const patientOf = (r: FhirResource) => {
       const ref = (r as { patient?: { reference?: string } }).patient?.reference;
-      return ref?.startsWith('Patient/') ? [ref.slice(8)] : [];
-    });
-    const owners = new Map(
+      return ref?.startsWith('Patient/') ? ref.slice(8) : null;
+    };
+    const records = new Map(
       (
-        await q.query<{ external_id: string; profile_id: string }>(
-          `SELECT external_id, profile_id FROM patient_record
-           WHERE source = $1 AND external_id = ANY($2::text[]) AND profile_id IS NOT NULL AND NOT deleted`,
-          [FHIR_SOURCE, patientIds],
+        await q.query<{
+          external_id: string;
+          profile_id: string | null;
+          suppressed: boolean;
+          deleted: boolean;
+        }>(
+          `SELECT external_id, profile_id, suppressed, deleted FROM patient_record
+           WHERE source = $1 AND external_id = ANY($2::text[])`,
+          [FHIR_SOURCE, consents.flatMap((r) => patientOf(r) ?? [])],
         )
-      ).map((r) => [r.external_id, r.profile_id]),
+      ).map((r) => [r.external_id, r]),
     );
-    const events = consents.flatMap((r) => {
-      const ref = (r as { patient?: { reference?: string } }).patient?.reference ?? '';
-      const profile = owners.get(ref.slice(8));
-      if (!profile) return [];
-      const version = (r as { meta?: { versionId?: string } }).meta?.versionId ?? '1';
-      return consentEventsFromFhir(r as never, profile, now.toISOString(), (key) =>
-        derivedConsentId(`Consent/${r.id}/_history/${version}/${key}`),
-      ).events;
-    });
-    await insertConsentEvents(q, events);
+    const waiting: Array<{ resource: FhirResource; patient: string }> = [];
+    for (const r of consents) {
+      const patient = patientOf(r);
+      // Without a Patient reference a Consent can never reach anyone's history.
+      if (patient === null) continue;
+      const rec = records.get(patient);
+      // An erased person's Patient: nothing new is recorded about them.
+      if (rec?.suppressed) continue;
+      if (rec?.profile_id && !rec.deleted) events.push(...consentEvents(r, rec.profile_id, now));
+      else waiting.push({ resource: r, patient });
+    }
+    await parkConsents(q, waiting, now);
   }
+  await insertConsentEvents(q, events);
   return stats;
 }

@@ -94,6 +94,38 @@ async function openProfile(page: Page, q: string, name: string): Promise<void> {
   await page.getByRole('heading', { name, level: 1 }).waitFor();
 }
 
+/** The API as an integration calls it (the administrator's token): data a test needs before the browser acts. */
+async function callApi(path: string, init: { json?: unknown; csv?: string } = {}): Promise<any> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: init.json !== undefined || init.csv !== undefined ? 'POST' : 'GET',
+    headers: {
+      ...server.auth,
+      ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(init.csv !== undefined ? { 'content-type': 'text/csv' } : {}),
+    },
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.csv,
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Sigrid's profile: the one with her EHR patient (a split leaves a contact-list profile beside it). */
+async function sigridProfile(): Promise<{ id: string }> {
+  const { profiles } = await callApi(`/api/profiles?q=${sigrid.personnummer}`);
+  return profiles.find((p: { fhirPatients: string[] }) => p.fhirPatients.length > 0);
+}
+
+/** The open possible duplicate whose reason names a source record ("event-2026/e1"). */
+async function conflictNaming(record: string): Promise<{ id: string; profileId: string }> {
+  const { conflicts } = await callApi('/api/profile-conflicts');
+  return conflicts.find((c: { reason: string }) => c.reason.includes(record));
+}
+
+/** A customer number system no one has a name for: shown as its URI. */
+const KUND = 'http://region.example.se/kundnummer';
+/** A samordningsnummer: the birth day plus 60. */
+const ANNA_SAMNR = pnr('1980-01-61', '345');
+
 /** A contact list as Excel on Swedish Windows saves it: Windows-1252, semicolons, CRLF. */
 const CSV = [
   'Förnamn;Efternamn;Personnummer;E-post;Tfn;Postnummer;Ort;Samtycke e-post',
@@ -166,6 +198,7 @@ describe('people and patient 360', () => {
       0,
     );
     await page.getByRole('region', { name: 'Önskemål' }).getByText('Inte angivet').first().waitFor();
+    expect(await page.getByRole('form', { name: 'Lägg till kontaktuppgift' }).count()).toBe(0);
     await expectAccessible(page, 'patient 360 (outreach)');
   });
 
@@ -331,6 +364,203 @@ describe('people and patient 360', () => {
     await page.getByRole('link', { name: 'Öppna den nya profilen' }).waitFor();
     await page.getByRole('heading', { name: 'Källor (1)' }).waitFor();
     await page.getByRole('region', { name: 'Profilens historik' }).getByText('Uppdelad').waitFor();
+  });
+
+  it('shows identifiers, and a coordinator reviews a possible duplicate: no merge of contradicting records, then not the same person', async () => {
+    // A CRM list and an event list name the same customer number, but the birth dates differ:
+    // unification will not join them by itself and queues a possible duplicate.
+    await callApi('/api/sources/crm-2026/contacts', {
+      csv: [
+        'Förnamn;Efternamn;Födelsedatum;E-post;Identifierare;Identifierare;Id',
+        `Anna;Ek;1980-01-01;anna.ek@example.se;urn:oid:1.2.752.129.2.1.3.3|${ANNA_SAMNR};${KUND}|K-1001;k1`,
+      ].join('\r\n'),
+    });
+    server.clock.advance(60_000);
+    const imported = await callApi('/api/sources/event-2026/contacts', {
+      csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', `Anna;Ek;1980-10-01;${KUND}|K-1001;e1`].join(
+        '\r\n',
+      ),
+    });
+    expect(imported.stats.conflicts).toBe(1);
+    const conflict = await conflictNaming('event-2026/e1');
+
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.goto(`/profiles/${conflict.profileId}`);
+    await page.getByRole('heading', { name: 'Anna Ek', level: 1 }).waitFor();
+    // Identifiers in the header: a known system by its name, an unknown one by its URI.
+    const ids = page.locator('dl.profile-identifiers');
+    await ids.getByRole('term').filter({ hasText: 'Samordningsnummer' }).waitFor();
+    await ids
+      .getByRole('definition')
+      .filter({ hasText: dashed(ANNA_SAMNR) })
+      .waitFor();
+    await ids.getByRole('term').filter({ hasText: KUND }).waitFor();
+    await ids.getByRole('definition').filter({ hasText: 'K-1001' }).waitFor();
+    // And with the source record that gave them.
+    await page.locator('li.record[data-source="crm-2026"]').getByText(dashed(ANNA_SAMNR)).waitFor();
+
+    await page.getByRole('link', { name: 'En möjlig dubblett väntar på granskning.' }).waitFor();
+    const duplicates = page.getByRole('region', { name: 'Möjliga dubbletter' });
+    await duplicates.getByText('Olika födelsedatum', { exact: true }).waitFor();
+    await duplicates.getByText('event-2026/e1', { exact: false }).waitFor();
+    await expectAccessible(page, 'possible duplicates');
+
+    // "The same person" is refused while the records contradict each other; the dialog says why.
+    await duplicates.getByRole('button', { name: /^Slå ihop med den här profilen/ }).click();
+    const merge = page.getByRole('dialog', { name: 'Slå ihop med den här profilen' });
+    await merge.getByLabel(/Hur kontrollerade du det/).fill('Ringde Anna och frågade');
+    await merge.getByRole('button', { name: 'Slå ihop', exact: true }).click();
+    await merge.getByRole('alert').getByText('cannot be one person', { exact: false }).waitFor();
+    await expectAccessible(page, 'merge refused');
+    await merge.getByRole('button', { name: 'Avbryt' }).click();
+    await merge.waitFor({ state: 'hidden' });
+
+    await duplicates.getByRole('button', { name: /^Inte samma person/ }).click();
+    const different = page.getByRole('dialog', { name: 'Inte samma person' });
+    await different.getByLabel(/Hur kontrollerade du det/).fill('Två olika kunder enligt kundregistret');
+    await different.getByRole('button', { name: 'Spara: inte samma person' }).click();
+    await different.waitFor({ state: 'hidden' });
+    await page.getByRole('status').filter({ hasText: 'Sparat: inte samma person.' }).waitFor();
+    await duplicates.waitFor({ state: 'detached' });
+    expect(await page.getByText('möjlig dubblett', { exact: false }).count()).toBe(0);
+    // The two stay two people.
+    expect((await callApi('/api/profiles?q=Anna%20Ek')).profiles).toHaveLength(2);
+  });
+
+  it('merges a possible duplicate into the profile once the contradicting record is corrected', async () => {
+    await callApi('/api/sources/medlemmar/contacts', {
+      csv: [
+        'Förnamn;Efternamn;Födelsedatum;E-post;Identifierare;Id',
+        `Bo;Lund;1975-05-05;bo.lund@example.se;${KUND}|K-2002;m1`,
+      ].join('\r\n'),
+    });
+    server.clock.advance(60_000);
+    await callApi('/api/sources/evenemang/contacts', {
+      csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', `Bo;Lund;1975-05-15;${KUND}|K-2002;v1`].join(
+        '\r\n',
+      ),
+    });
+    const conflict = await conflictNaming('evenemang/v1');
+    // The event list is corrected: the birth date was mistyped and the customer number copied from the wrong row.
+    // Nothing joins the two by itself now; a person decides.
+    server.clock.advance(60_000);
+    await callApi('/api/sources/evenemang/contacts', {
+      csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', 'Bo;Lund;1975-05-05;;v1'].join('\r\n'),
+    });
+
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.goto(`/profiles/${conflict.profileId}`);
+    await page.getByRole('heading', { name: 'Källor (1)' }).waitFor();
+    const duplicates = page.getByRole('region', { name: 'Möjliga dubbletter' });
+    await duplicates.getByRole('button', { name: /^Slå ihop med den här profilen/ }).click();
+    const merge = page.getByRole('dialog', { name: 'Slå ihop med den här profilen' });
+    const reason = merge.getByLabel(/Hur kontrollerade du det/);
+    await reason.fill('ok');
+    await merge.getByRole('button', { name: 'Slå ihop', exact: true }).click();
+    await merge.getByRole('alert').getByText('minst 3 tecken', { exact: false }).waitFor();
+    await reason.fill('Bo bekräftade i telefon att han anmälde sig till evenemanget');
+    await merge.getByRole('button', { name: 'Slå ihop', exact: true }).click();
+    await merge.waitFor({ state: 'hidden' });
+    await page.getByRole('status').filter({ hasText: 'Profilerna är sammanslagna.' }).waitFor();
+    // The older profile survives: this page, now with both records.
+    await page.getByRole('heading', { name: 'Källor (2)' }).waitFor();
+    await page.locator('li.record[data-source="evenemang"]').waitFor();
+    await duplicates.waitFor({ state: 'detached' });
+    await page
+      .getByRole('region', { name: 'Profilens historik' })
+      .getByText('Sammanslagen manuellt')
+      .waitFor();
+    expect(page.url()).toContain(conflict.profileId);
+  });
+
+  it('adds a mobile number (a bad one is refused at the field) and sets a bouncing e-mail active again', async () => {
+    // Sigrid's mail provider reported a complaint: the address is marked bouncing and no longer used.
+    const profile = await sigridProfile();
+    const { contactPoints } = await callApi(`/api/profiles/${profile.id}`);
+    const email = contactPoints.find((p: { value: string }) => p.value === 'sigrid.oberg@example.se');
+    await callApi(`/api/contact-points/${email.id}/failures`, {
+      json: { kind: 'complaint', detail: 'Markerad som skräppost av mottagaren' },
+    });
+
+    const page = await newPage();
+    await signIn(page, 'clinical');
+    await openProfile(page, sigrid.personnummer, 'Sigrid Öberg');
+    const points = page.getByRole('region', { name: 'Kontaktuppgifter' });
+    const row = points.getByRole('row', { name: /sigrid\.oberg/ });
+    await row.getByText('Studsar').waitFor();
+    await row.getByText('1 misslyckade leveranser').click();
+    await row.getByText('Klagomål').waitFor();
+    await row.getByText('Markerad som skräppost av mottagaren', { exact: false }).waitFor();
+    await row.getByRole('button', { name: 'Sätt som aktiv sigrid.oberg@example.se' }).click();
+    await points.getByRole('status').filter({ hasText: 'Kontaktuppgiften är aktiv igen.' }).waitFor();
+    await row.getByText('Studsar').waitFor({ state: 'detached' });
+    await row.getByText('Aktiv', { exact: true }).waitFor();
+
+    const add = points.getByRole('form', { name: 'Lägg till kontaktuppgift' });
+    await add.getByLabel('Typ', { exact: true }).selectOption('phone');
+    const number = add.getByLabel('Telefonnummer');
+    await number.fill('070-12');
+    await add.getByRole('button', { name: 'Lägg till', exact: true }).click();
+    // The server's reason, next to the field it is about.
+    const fieldError = add.getByRole('alert');
+    await fieldError.getByText('is not a valid phone number', { exact: false }).waitFor();
+    expect(await number.getAttribute('aria-invalid')).toBe('true');
+    expect(await number.getAttribute('aria-describedby')).toContain(await fieldError.getAttribute('id'));
+    await expectAccessible(page, 'contact point form with a field error');
+    await number.fill('070-555 12 34');
+    await add.getByRole('button', { name: 'Lägg till', exact: true }).click();
+    await add.getByRole('status').filter({ hasText: 'Kontaktuppgiften är tillagd.' }).waitFor();
+    const mobile = points.getByRole('row', { name: /070-555 12 34/ });
+    await mobile.waitFor();
+    await mobile.getByText('manual').waitFor();
+    expect(await add.getByRole('alert').count()).toBe(0);
+  });
+
+  it('saves the time zone messages follow', async () => {
+    const page = await newPage();
+    await signIn(page, 'clinical');
+    await openProfile(page, sigrid.personnummer, 'Sigrid Öberg');
+    const prefs = page.getByRole('region', { name: 'Önskemål' });
+    const zone = prefs.getByLabel('Tidszon');
+    expect(await zone.inputValue()).toBe('Europe/Stockholm');
+    await zone.selectOption('Europe/Helsinki');
+    await prefs.getByRole('button', { name: 'Spara önskemål' }).click();
+    await prefs.getByRole('status').filter({ hasText: 'Önskemålen är sparade.' }).waitFor();
+    expect((await callApi(`/api/profiles/${(await sigridProfile()).id}`)).profile.timeZone).toBe(
+      'Europe/Helsinki',
+    );
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sigrid Öberg', level: 1 }).waitFor();
+    await prefs
+      .getByRole('option', { name: /^Europe\/Helsinki/, selected: true })
+      .waitFor({ state: 'attached' });
+  });
+
+  it('starts a double opt-in for open tracking, not only outreach', async () => {
+    const page = await newPage();
+    await signIn(page, 'admin');
+    // Since the split, the administrator finds two Sigrid Öberg: open the one with her EHR patient.
+    await page.goto(`/profiles/${(await sigridProfile()).id}`);
+    await page.getByRole('heading', { name: 'Sigrid Öberg', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Starta dubbel opt-in via e-post' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Starta dubbel opt-in via e-post' });
+    const purpose = dialog.getByLabel('Ändamål');
+    // Care needs no consent: only the purposes that wait for a yes are offered.
+    expect(await purpose.locator('option').allTextContents()).toEqual([
+      'Utskick',
+      'Mätning av öppningar och klick',
+    ]);
+    await purpose.selectOption('tracking');
+    await dialog.getByRole('button', { name: 'Skapa bekräftelselänken' }).click();
+    await dialog.getByTestId('opt-in-link').waitFor();
+    await dialog.getByRole('button', { name: 'Stäng' }).click();
+    await page
+      .locator('ol.consent-history')
+      .getByText('Väntar på bekräftelse: mätning av öppningar och klick via E-post', { exact: false })
+      .first()
+      .waitFor();
   });
 
   it('has no serious or critical accessibility violations on the new pages, in both themes', async () => {

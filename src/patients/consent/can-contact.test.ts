@@ -89,6 +89,21 @@ describe('canContact denies', () => {
       { channel: 'email' },
       /awaits confirmation/,
     ],
+    [
+      'no-consent',
+      {
+        consents: [
+          event({
+            channel: 'email',
+            state: 'pending',
+            expiresAt: '2025-01-04T00:00:00.000Z',
+            evidence: { kind: 'staff', note: 'double opt-in started' },
+          }),
+        ],
+      },
+      { channel: 'email' },
+      /not confirmed before its link expired at 2025-01-04T00:00:00.000Z .*send a new one$/,
+    ],
   ];
   it.each(cases)('%s (%#)', (reason, ctx, r, detail) => {
     const d = decideBoth(context(ctx), req(r));
@@ -217,6 +232,28 @@ describe('choosing the contact point', () => {
     ).toMatchObject({
       contactPoint: shared,
     });
+  });
+
+  it('treats care as clinical content unless the request says otherwise, and other purposes as not', () => {
+    const household = context({ contactPoints: [shared], consents: [grantSms] });
+    const care = decideBoth(household, req({ purpose: 'care' }));
+    expect(care).toMatchObject({ allowed: false, reason: 'shared-contact-point' });
+    if (!care.allowed)
+      expect(care.detail).toMatch(/care messages count as clinical unless the request says clinical: false$/);
+    // An explicit answer wins either way.
+    expect(decideBoth(household, req({ purpose: 'care', clinical: false }))).toMatchObject({
+      allowed: true,
+      contactPoint: shared,
+    });
+    expect(decideBoth(household, req({ clinical: true }))).toMatchObject({ reason: 'shared-contact-point' });
+    // Outreach and tracking carry no clinical content unless told so.
+    expect(decideBoth(household, req())).toMatchObject({ allowed: true, contactPoint: shared });
+    // A point verified as the patient's own, or one nobody else has, takes care messages as before.
+    expect(decideBoth(context({ contactPoints: [shared, own] }), req({ purpose: 'care' }))).toMatchObject({
+      allowed: true,
+      contactPoint: own,
+    });
+    expect(decideBoth(context(), req({ purpose: 'care' }))).toMatchObject({ allowed: true });
   });
 
   it('sends clinical letters to a shared household address', () => {

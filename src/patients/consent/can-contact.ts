@@ -22,7 +22,7 @@ export interface ContactContext {
   contactPoints: readonly ContactPoint[];
   /** This profile's whole consent history, any order (merged-in profiles' events included). */
   consents: readonly ConsentEvent[];
-  /** On the suppression list. */
+  /** Carries the identifiers of an erased person (the profile's suppressed mark, suppression.ts): nothing may be sent. */
   suppressed: boolean;
 }
 

@@ -84,6 +84,8 @@ function generator(seed: number) {
     evidence: pick(EVIDENCE),
     at: chance(0.03) ? 'not a date' : pick(INSTANTS),
     recordedAt: pick(INSTANTS.slice(0, 3)),
+    // Double opt-ins carry the expiry of their link: pending before it, expired after.
+    ...(chance(0.3) ? { expiresAt: chance(0.05) ? 'not a date' : pick(INSTANTS) } : {}),
   });
 
   const ctx = (): ContactContext => ({
@@ -103,7 +105,8 @@ function generator(seed: number) {
     purpose: pick(PURPOSES),
     topic: chance(0.3) ? null : pick(TOPICS),
     at: new Date(Date.parse(pick(INSTANTS)) + pick([-1, 0, 1, 86_400_000])),
-    clinical: chance(0.3),
+    // Not given: care counts as clinical.
+    clinical: pick([true, false, undefined, undefined]),
   });
 
   return { ctx, request, pick, chance, allValues };
@@ -154,6 +157,7 @@ describe('compiled context', () => {
   it('folds every question as the linear scan does', () => {
     const g = generator(7);
     let objected = 0;
+    let expired = 0;
     for (let c = 0; c < 400; c += 1) {
       const events = g.ctx().consents;
       const scan = scanConsents(events);
@@ -173,9 +177,11 @@ describe('compiled context', () => {
           scan.objectionInForce(req.channel, req.topic, asOf),
         );
         if (expected.objected) objected += 1;
+        if (expected.state === 'expired') expired += 1;
       }
     }
     expect(objected).toBeGreaterThan(100);
+    expect(expired).toBeGreaterThan(100);
   });
 
   it('snapshots the context it was compiled from', () => {

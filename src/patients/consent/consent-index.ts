@@ -9,9 +9,9 @@ import {
   type ConsentLookup,
   comparePlaced,
   type FoldedConsent,
+  folded,
   isObjection,
   liftsObjection,
-  NO_CONSENT,
   type Placed,
   place,
 } from './state.ts';
@@ -100,18 +100,16 @@ export function indexConsents(events: readonly ConsentEvent[]): ConsentLookup {
       ).push(p);
     }
   }
-  const result = (p: Placed | null): FoldedConsent =>
-    p === null ? NO_CONSENT : { state: p.event.state, event: p.event, objected: false };
   return {
     fold(q, asOfMs) {
       const latest = latestCovering(scopes[q.purpose], q.channel, q.contactValue, q.topic, asOfMs);
-      if (q.purpose !== 'outreach') return result(latest);
+      if (q.purpose !== 'outreach') return folded(latest, asOfMs);
       const o = lastInForce(objections, asOfMs);
-      if (o === null) return result(latest);
+      if (o === null) return folded(latest, asOfMs);
       const blocked: FoldedConsent = { state: 'withdrawn', event: o.event, objected: true };
       if (latest === null || comparePlaced(o, latest) > 0) return blocked;
       const lift = latestCovering(lifts, q.channel, q.contactValue, q.topic, asOfMs);
-      return lift !== null && comparePlaced(lift, o) > 0 ? result(latest) : blocked;
+      return lift !== null && comparePlaced(lift, o) > 0 ? folded(latest, asOfMs) : blocked;
     },
     objectionInForce(channel, topic, asOfMs) {
       const o = lastInForce(objections, asOfMs);

@@ -10,6 +10,8 @@
  * screening call or test result would harm the patient; care has its own
  * ground in the care relationship. Restriction (art. 18) blocks everything,
  * care included: while it holds, the data may only be stored.
+ * Clinical content (a care message unless the caller says otherwise) goes
+ * only to points no other profile shares, or verified as the patient's own.
  */
 import type {
   Channel,
@@ -107,6 +109,13 @@ function judge(
       `${note}; the opt-in for ${topic} awaits confirmation since ${f.event.at} (${cites(f.event)})`,
     );
   }
+  if (f.state === 'expired' && f.event) {
+    return deny(
+      'no-consent',
+      `${note}; the opt-in for ${topic} started ${f.event.at} was not confirmed before its link expired at ` +
+        `${f.event.expiresAt} (${cites(f.event)}); send a new one`,
+    );
+  }
   const where = pointCount > 1 ? ` on any of the ${pointCount} ${channel} points` : '';
   return deny('no-consent', `${note}; no consent recorded for ${topic}${where}`);
 }
@@ -127,7 +136,12 @@ export function decide(prep: Prepared, req: ContactRequest): ContactDecision {
     return deny('restricted', 'processing is restricted (GDPR art. 18): the data is only stored, no contact');
   }
   if (profile.deceased) return deny('deceased', 'the patient is deceased');
-  if (prep.suppressed) return deny('suppressed', 'the profile is on the suppression list');
+  if (prep.suppressed) {
+    return deny(
+      'suppressed',
+      'the profile carries the identifiers of an erased person (GDPR art. 17 suppression list); nothing may be sent',
+    );
+  }
   if (profile.doNotContact && purpose !== 'care') {
     return deny(
       'do-not-contact',
@@ -162,12 +176,17 @@ export function decide(prep: Prepared, req: ContactRequest): ContactDecision {
   }
   const choice = prep.points(channel);
   if (!choice.ok) return deny(choice.reason, choice.detail);
-  const points = req.clinical ? choice.points.filter(clinicalSafe) : choice.points;
+  // Fail closed: a care message is clinical unless the caller says it is not.
+  const clinical = req.clinical ?? purpose === 'care';
+  const points = clinical ? choice.points.filter(clinicalSafe) : choice.points;
   if (points.length === 0) {
     return deny(
       'shared-contact-point',
       `clinical content needs a point verified as the patient's own; every active ${channel} point is shared ` +
-        `(${choice.points.map((p) => `${p.id} with ${p.sharedWith}`).join(', ')})`,
+        `(${choice.points.map((p) => `${p.id} with ${p.sharedWith}`).join(', ')})` +
+        (req.clinical === undefined
+          ? '; care messages count as clinical unless the request says clinical: false'
+          : ''),
     );
   }
   if (policy.enforcement[purpose][channel] === 'not-required') {

@@ -45,6 +45,17 @@ describe('consentState', () => {
     expect(stateOf([general, specific], { channel: 'email' }).state).toBe('withdrawn');
   });
 
+  it('folds a pending opt-in to expired from its expiry on; an unreadable expiry counts as expired', () => {
+    const pending = event({ channel: 'sms', state: 'pending', expiresAt: '2025-05-31T00:00:00.000Z' });
+    expect(stateOf([pending])).toMatchObject({ state: 'expired', event: pending });
+    expect(stateOf([pending], {}, new Date('2025-05-30T23:59:59Z')).state).toBe('pending');
+    expect(stateOf([{ ...pending, expiresAt: 'soon' }], {}, new Date('2025-01-02T00:00:00Z')).state).toBe(
+      'expired',
+    );
+    // Only a pending event expires: the field means nothing on a grant.
+    expect(stateOf([{ ...pending, state: 'granted' }]).state).toBe('granted');
+  });
+
   it('ignores events that take effect after the instant or have no valid instant', () => {
     expect(stateOf([event({ at: '2025-07-01T00:00:00Z' })]).state).toBe('none');
     expect(stateOf([event({ at: 'yesterday' })]).state).toBe('none');
@@ -174,5 +185,46 @@ describe('consentSummary', () => {
 
   it('rejects an invalid instant', () => {
     expect(() => consentSummary(events, DEFAULT_POLICY, new Date('nope'))).toThrow(/asOf/);
+  });
+
+  it('shows a double opt-in whose link lapsed unconfirmed as expired, with the time, not pending', () => {
+    const pending = event({
+      channel: 'email',
+      contactValue: 'anna@example.se',
+      state: 'pending',
+      at: '2025-05-01T10:00:00.000Z',
+      expiresAt: '2025-05-04T10:00:00.000Z',
+    });
+    const at = (iso: string) =>
+      consentSummary([pending], DEFAULT_POLICY, new Date(iso)).find(
+        (r) =>
+          r.purpose === 'outreach' &&
+          r.channel === 'email' &&
+          r.topic === null &&
+          r.contactValue === 'anna@example.se',
+      );
+    expect(at('2025-05-04T09:59:59.999Z')).toMatchObject({
+      state: 'pending',
+      expiresAt: '2025-05-04T10:00:00.000Z',
+      eventId: pending.id,
+      permits: false,
+    });
+    expect(at('2025-05-04T10:00:00.000Z')).toMatchObject({
+      state: 'expired',
+      expiresAt: '2025-05-04T10:00:00.000Z',
+      since: '2025-05-01T10:00:00.000Z',
+      permits: false,
+    });
+    // Confirmed in time: granted, and no expiry to show.
+    const confirmed = event({
+      channel: 'email',
+      contactValue: 'anna@example.se',
+      at: '2025-05-02T08:00:00.000Z',
+      evidence: { kind: 'double-opt-in', confirmedAt: '2025-05-02T08:00:00.000Z' },
+    });
+    const later = consentSummary([pending, confirmed], DEFAULT_POLICY, NOW).find(
+      (r) => r.channel === 'email' && r.purpose === 'outreach' && r.topic === null && r.contactValue !== null,
+    );
+    expect(later).toMatchObject({ state: 'granted', expiresAt: null, permits: true });
   });
 });

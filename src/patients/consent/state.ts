@@ -20,6 +20,10 @@
  * reply or double-opt-in) covering the scope asked about. An EHR import or a
  * staff note re-permitting one channel must not undo a right the patient
  * exercised; the patient, or a deliberate "yes to everything", can.
+ *
+ * A pending double opt-in whose confirmation link has expired (expiresAt at or
+ * before the instant) folds to "expired": it permits exactly what pending
+ * did (nothing under opt-in), but staff see that a new link is needed.
  */
 import {
   CHANNELS,
@@ -41,8 +45,8 @@ export interface ConsentQuestion {
 }
 
 export interface FoldedConsent {
-  /** none: no event covers the question. */
-  state: ConsentState | 'none';
+  /** none: no event covers the question; expired: a pending opt-in whose link lapsed unconfirmed. */
+  state: ConsentState | 'none' | 'expired';
   /** The event that decided it (the objection itself when objected). */
   event: ConsentEvent | null;
   /** An art. 21 objection is in force for this question. */
@@ -95,15 +99,21 @@ export interface Placed {
   at: number;
   recordedAt: number;
   index: number;
+  /** Pending opt-ins: when the link expires; +Infinity when the event names no expiry. */
+  expires: number;
 }
 
 export function place(event: ConsentEvent, index: number): Placed {
   const recordedAt = Date.parse(event.recordedAt);
+  // An unreadable expiry fails closed: the link counts as expired, as the confirm page treats it.
+  const expiresMs = event.expiresAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(event.expiresAt);
+  const expires = Number.isNaN(expiresMs) ? Number.NEGATIVE_INFINITY : expiresMs;
   return {
     event,
     at: Date.parse(event.at),
     recordedAt: Number.isNaN(recordedAt) ? Number.NEGATIVE_INFINITY : recordedAt,
     index,
+    expires,
   };
 }
 
@@ -118,8 +128,11 @@ export function comparePlaced(a: Placed, b: Placed): number {
 
 const laterOf = (a: Placed | null, b: Placed): Placed => (a === null || comparePlaced(b, a) > 0 ? b : a);
 
-function folded(p: Placed | null): FoldedConsent {
-  return p === null ? NO_CONSENT : { state: p.event.state, event: p.event, objected: false };
+/** The state the deciding event gives at an instant: a pending opt-in past its link's expiry is expired. */
+export function folded(p: Placed | null, asOfMs: number): FoldedConsent {
+  if (p === null) return NO_CONSENT;
+  const expired = p.event.state === 'pending' && p.expires <= asOfMs;
+  return { state: expired ? 'expired' : p.event.state, event: p.event, objected: false };
 }
 
 function objected(p: Placed): FoldedConsent {
@@ -145,14 +158,14 @@ export function scanConsents(events: readonly ConsentEvent[]): ConsentLookup {
         if (isObjection(p.event)) objection = laterOf(objection, p);
         else if (covers(p.event, q)) latest = laterOf(latest, p);
       }
-      if (objection === null) return folded(latest);
+      if (objection === null) return folded(latest, asOfMs);
       if (latest === null || comparePlaced(objection, latest) > 0) return objected(objection);
       const o = objection;
       const lifted = placed.some(
         (p) =>
           effective(p, asOfMs) && comparePlaced(p, o) > 0 && liftsObjection(p.event) && covers(p.event, q),
       );
-      return lifted ? folded(latest) : objected(objection);
+      return lifted ? folded(latest, asOfMs) : objected(objection);
     },
     objectionInForce(channel, topic, asOfMs) {
       const o = latestObjection(asOfMs);
@@ -195,11 +208,13 @@ export interface ConsentSummaryRow {
   /** null: the channel as a whole; a value: a point some event names. */
   contactValue: string | null;
   enforcement: Enforcement;
-  state: ConsentState | 'none';
+  state: FoldedConsent['state'];
   objected: boolean;
   eventId: string | null;
   /** When the deciding event took effect. */
   since: string | null;
+  /** Pending or expired opt-ins: when the confirmation link expires or expired. */
+  expiresAt: string | null;
   /** The consent rules alone let this through (profile flags and contact points not considered). */
   permits: boolean;
 }
@@ -244,6 +259,10 @@ export function consentSummary(
             objected: f.objected,
             eventId: f.event?.id ?? null,
             since: f.event?.at ?? null,
+            expiresAt:
+              (f.state === 'pending' || f.state === 'expired') && f.event?.expiresAt
+                ? f.event.expiresAt
+                : null,
             permits: permits(enforcement, f),
           });
         }

@@ -207,6 +207,8 @@ export function registerConsentRoutes(app: FastifyInstance, deps: PatientRouteDe
         evidence: { kind: 'staff', note: `double opt-in started for ${email.value}` },
         at: now.toISOString(),
         recordedAt: now.toISOString(),
+        // After this the consent summary says expired, not pending: staff know to send a new link.
+        expiresAt: token.expiresAt,
       };
       await db.transaction(async (c) => {
         const q = inTransaction(c);

@@ -6,7 +6,14 @@ import { errorHandler, ProblemError } from '../../http/errors.ts';
 import { splitOverride } from '../csv/fields.ts';
 import { ImportRefused, importContacts } from '../import-contacts.ts';
 import { ImportQuery, ImportResultSchema, NewSourceBody, SourcePatch, SourceSchema } from '../schemas.ts';
-import { consentPolicy, matchRules, setConsentPolicy, setMatchRules } from '../settings.ts';
+import {
+  consentPolicy,
+  describePolicyChange,
+  describeRulesChange,
+  matchRules,
+  setConsentPolicy,
+  setMatchRules,
+} from '../settings.ts';
 import { checkSourceName, ensureSource, listSources, updateSource } from '../sources.ts';
 import { actorOf, type PatientRouteDeps } from './context.ts';
 
@@ -198,11 +205,23 @@ export function registerSourceRoutes(app: FastifyInstance, deps: PatientRouteDep
       config: MANAGE,
     },
     async (req) => {
+      // A stored value that no longer validates must not stop the administrator replacing it.
+      const before = await matchRules(db).catch(() => null);
+      let rules: Awaited<ReturnType<typeof setMatchRules>>;
       try {
-        return { rules: await setMatchRules(db, req.body.rules, actorOf(req), clock.now()) };
+        rules = await setMatchRules(db, req.body.rules, actorOf(req), clock.now());
       } catch (err) {
         throw new ProblemError(422, 'Unprocessable Content', (err as Error).message);
       }
+      // Rules decide which records become one person: a change is an administrative act on record.
+      audit(req, {
+        action: 'administer',
+        outcome: 'success',
+        resourceType: 'PatientSetting',
+        resourceIds: ['match-rules'],
+        detail: describeRulesChange(before, rules),
+      });
+      return { rules };
     },
   );
   r.get(
@@ -229,11 +248,21 @@ export function registerSourceRoutes(app: FastifyInstance, deps: PatientRouteDep
       config: { access: { permission: 'privacy:manage' as const } },
     },
     async (req) => {
+      const before = await consentPolicy(db).catch(() => null);
+      let policy: Awaited<ReturnType<typeof setConsentPolicy>>;
       try {
-        return await setConsentPolicy(db, req.body, actorOf(req), clock.now());
+        policy = await setConsentPolicy(db, req.body, actorOf(req), clock.now());
       } catch (err) {
         throw new ProblemError(422, 'Unprocessable Content', (err as Error).message);
       }
+      audit(req, {
+        action: 'administer',
+        outcome: 'success',
+        resourceType: 'PatientSetting',
+        resourceIds: ['consent-policy'],
+        detail: describePolicyChange(before, policy),
+      });
+      return policy;
     },
   );
 }

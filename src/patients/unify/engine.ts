@@ -3,9 +3,10 @@ import { copyValue, inTransaction, type SqlClient } from '../../db/client.ts';
 import { profileIdFor, recordIdFor } from '../ids.ts';
 import { type Candidate, type Placement, type ProfileSummary, placeRecord } from '../match/cluster.ts';
 import { blockingKeys } from '../match/keys.ts';
-import type { MatchExplanation, MatchRule } from '../match/rules.ts';
+import type { MatchRule } from '../match/rules.ts';
 import type { SourceRecord } from '../model.ts';
-import { suppressedHashes, suppressionKeys } from '../suppression.ts';
+import { identityOf, lookupKeys, markSuppressedProfiles, suppressedHashes } from '../suppression.ts';
+import type { RecordMatch } from './explain.ts';
 import { mergeInto } from './merge.ts';
 import { recomputeProfiles } from './recompute.ts';
 
@@ -85,7 +86,7 @@ interface Pending {
   keys: string[];
   oldProfile: string | null;
   profileId: string;
-  match: { rule: string; via: string; explanation: MatchExplanation } | null;
+  match: RecordMatch | null;
 }
 
 /** Same facts, whatever the key order or the updatedAt stamp: an unchanged re-import must be a no-op. */
@@ -135,7 +136,7 @@ export async function unifyRecords(
       )
     ).map((r) => [r.id, r]),
   );
-  const keysOf = new Map(ids.map((id) => [id, suppressionKeys(ctx.secret, byId.get(id)!)]));
+  const keysOf = new Map(ids.map((id) => [id, lookupKeys(ctx.secret, identityOf(byId.get(id)!))]));
   const hit = await suppressedHashes(
     q,
     [...keysOf.values()].flatMap((ks) => ks.map((k) => k.hash)),
@@ -171,7 +172,16 @@ export async function unifyRecords(
   const moving = [...pending.map((p) => p.id), ...suppressed.map((s) => s.id)];
   if (moving.length > 0)
     await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [moving]);
-  if (suppressed.length > 0) await writeSuppressed(q, suppressed, ctx.now);
+  if (suppressed.length > 0) {
+    await writeSuppressed(q, suppressed, ctx.now);
+    // The profile such a record leaves believed it the same person: it may be the erased person too.
+    const left = new Map<string, SourceRecord[]>();
+    for (const x of suppressed) {
+      const from = existing.get(x.id)?.profile_id;
+      if (from) left.set(from, [...(left.get(from) ?? []), x.record]);
+    }
+    await markSuppressedProfiles(q, ctx.secret, [...left.keys()], ctx, left);
+  }
   if (pending.length === 0) {
     await recomputeProfiles(c, [...dirty], ctx.now);
     return stats;
@@ -387,6 +397,7 @@ export async function unifyRecords(
       reason: 'a record matched both profiles',
       recordIds: [m.via],
       detail: m.placement.kind === 'merge' ? { via: m.placement.via } : undefined,
+      via: m.via,
     });
   }
   if (conflicts.length > 0)

@@ -1,9 +1,10 @@
 import { inTransaction, type SqlClient } from '../../db/client.ts';
+import { actionMatch } from './explain.ts';
 
 export interface HistoryEntry {
   actor: string;
   now: Date;
-  kind: 'merge' | 'split' | 'erase' | 'restrict' | 'unrestrict' | 'manual-merge';
+  kind: 'merge' | 'split' | 'erase' | 'restrict' | 'unrestrict' | 'manual-merge' | 'suppressed';
   reason?: string;
   recordIds?: readonly string[];
   detail?: unknown;
@@ -35,16 +36,36 @@ export async function addHistory(
  * Folds `losers` into `survivor`: their records, contact points (keeping
  * verification and failure history), consents and pending opt-ins move; the
  * losers stay as 'merged' rows pointing at the survivor, so old links and
- * bookmarks resolve.
+ * bookmarks resolve. The records the losers started from had no explanation
+ * (nothing placed them); they get one naming this merge and `via`, the
+ * record that tied the profiles or, for a person's merge, the survivor's first.
  */
 export async function mergeInto(
   c: SqlClient,
   survivor: string,
   losers: readonly string[],
-  e: HistoryEntry,
+  e: HistoryEntry & { kind: 'merge' | 'manual-merge'; via: string | null },
 ): Promise<void> {
   if (losers.length === 0) return;
   const q = inTransaction(c);
+  if (e.via !== null)
+    await q.query(
+      `UPDATE patient_record SET match = $3::jsonb
+       WHERE profile_id = ANY($1::uuid[]) AND match IS NULL AND data IS NOT NULL AND id <> $2`,
+      [
+        losers,
+        e.via,
+        JSON.stringify(
+          actionMatch(e.via, {
+            action: e.kind,
+            actor: e.actor,
+            reason: e.reason ?? null,
+            at: e.now.toISOString(),
+            otherProfiles: [...losers],
+          }),
+        ),
+      ],
+    );
   await q.query('UPDATE patient_record SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
     survivor,
     losers,
@@ -94,11 +115,12 @@ export async function mergeInto(
     survivor,
     losers,
   ]);
-  // Preferences set by a person survive: do-not-contact and restriction are never lost in a merge.
+  // Preferences set by a person survive: do-not-contact, restriction and suppression are never lost in a merge.
   await q.query(
     `UPDATE patient_profile s SET
        do_not_contact = s.do_not_contact OR EXISTS (SELECT 1 FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.do_not_contact),
        restricted = s.restricted OR EXISTS (SELECT 1 FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.restricted),
+       suppressed = s.suppressed OR EXISTS (SELECT 1 FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.suppressed),
        language = coalesce(s.language, (SELECT l.language FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.language IS NOT NULL LIMIT 1)),
        preferred_channel = coalesce(s.preferred_channel, (SELECT l.preferred_channel FROM patient_profile l WHERE l.id = ANY($2::uuid[]) AND l.preferred_channel IS NOT NULL LIMIT 1))
      WHERE s.id = $1`,

@@ -327,6 +327,12 @@ function OptInDialog({
   const { t, dateTime } = useI18n();
   const id = useId();
   const emails = data.contactPoints.filter((p) => p.kind === 'email' && p.status !== 'removed');
+  // A double opt-in is for purposes that need a yes by e-mail (outreach and tracking by default; not care).
+  const needYes = PURPOSES.filter((p) =>
+    policy ? policy.enforcement[p].email !== 'not-required' : p !== 'care',
+  );
+  const purposes: readonly Purpose[] = needYes.length > 0 ? needYes : ['outreach', 'tracking'];
+  const [purpose, setPurpose] = useState<Purpose>(purposes.includes('outreach') ? 'outreach' : purposes[0]);
   const [email, setEmail] = useState(emails[0]?.value ?? '');
   const [other, setOther] = useState('');
   const [topic, setTopic] = useState('');
@@ -344,7 +350,7 @@ function OptInDialog({
       setStarted(
         await api.post<OptInStarted>(`/api/profiles/${encodeURIComponent(data.profile.id)}/opt-in`, {
           email: address,
-          purpose: 'outreach',
+          purpose,
           topic: topic || null,
         }),
       );
@@ -399,9 +405,25 @@ function OptInDialog({
               />
             </>
           )}
+          <label htmlFor={`${id}-purpose`}>{t('consent.purpose')}</label>
+          <select
+            id={`${id}-purpose`}
+            value={purpose}
+            onChange={(e) => {
+              if (!isPurpose(e.target.value)) return;
+              setPurpose(e.target.value);
+              setTopic('');
+            }}
+          >
+            {purposes.map((p) => (
+              <option key={p} value={p}>
+                {t(PURPOSE_LABEL[p])}
+              </option>
+            ))}
+          </select>
           <label htmlFor={`${id}-topic`}>{t('consent.topic')}</label>
           <select id={`${id}-topic`} value={topic} onChange={(e) => setTopic(e.target.value)}>
-            <TopicOptions policy={policy} purpose="outreach" />
+            <TopicOptions policy={policy} purpose={purpose} />
           </select>
           <ErrorText error={error} />
           <div className="actions">

@@ -5,6 +5,7 @@ import { isMessageKey, useI18n } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
 import type { Patient360, ProfileRecord, RecordMatch } from '../types.ts';
 import { ErrorText } from './ErrorText.tsx';
+import { identifierText } from './patientLabels.ts';
 import { TableWrap } from './TableWrap.tsx';
 
 function isMatch(m: unknown): m is RecordMatch {
@@ -71,6 +72,10 @@ function RecordData({ r }: { r: ProfileRecord }) {
   const rows: [string, string][] = [
     [t('patient.name'), [...d.given, d.family].filter(Boolean).join(' ')],
     [t('patient.personnummer'), d.personnummer ? formatPersonnummer(d.personnummer) : ''],
+    ...d.identifiers.map((i): [string, string] => {
+      const x = identifierText(i, t);
+      return [x.system, x.value];
+    }),
     [t('patient.birthDate'), date(d.birthDate)],
     [t('contactKind.email'), d.emails.join(', ')],
     [t('contactKind.phone'), d.phones.join(', ')],
@@ -89,7 +94,7 @@ function RecordData({ r }: { r: ProfileRecord }) {
       {rows
         .filter(([, v]) => v)
         .map(([k, v]) => (
-          <div key={k}>
+          <div key={`${k}|${v}`}>
             <dt>{k}</dt>
             <dd>{v}</dd>
           </div>

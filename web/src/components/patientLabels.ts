@@ -162,3 +162,47 @@ export function observationValue(p: ObservationPoint, number: (n: number) => str
   const value = p.value2 === undefined ? number(p.value) : `${number(p.value)}/${number(p.value2)}`;
   return unit ? `${value} ${unit}` : value;
 }
+
+/** Identifier systems people know by name (Inera's URIs and the Swedish OIDs); others are shown as their URI. */
+const IDENTIFIER_SYSTEM: Record<string, MessageKey> = {
+  'urn:oid:1.2.752.129.2.1.3.1': 'identifier.personnummer',
+  'http://electronichealth.se/identifier/personnummer': 'identifier.personnummer',
+  'urn:oid:1.2.752.129.2.1.3.3': 'identifier.samordningsnummer',
+  'http://electronichealth.se/identifier/samordningsnummer': 'identifier.samordningsnummer',
+  'urn:oid:1.2.752.129.2.1.4.1': 'identifier.hsaId',
+  'urn:oid:1.2.752.29.4.19': 'identifier.hsaId',
+  'http://electronichealth.se/identifier/hsaid': 'identifier.hsaId',
+};
+
+const PNR_KEYS: readonly MessageKey[] = ['identifier.personnummer', 'identifier.samordningsnummer'];
+
+/** An identifier as people read it: the system's name (or its URI when unknown) and the value. */
+export function identifierText(
+  id: { system: string; value: string },
+  t: Translate,
+): { system: string; known: boolean; value: string } {
+  const key = IDENTIFIER_SYSTEM[id.system];
+  const value =
+    key && PNR_KEYS.includes(key) && /^\d{12}$/.test(id.value)
+      ? `${id.value.slice(0, 8)}-${id.value.slice(8)}`
+      : id.value;
+  return key ? { system: t(key), known: true, value } : { system: id.system, known: false, value };
+}
+
+export const FAILURE_LABEL: Record<'bounce' | 'failure' | 'complaint', MessageKey> = {
+  bounce: 'contacts.failure.bounce',
+  failure: 'contacts.failure.failure',
+  complaint: 'contacts.failure.complaint',
+};
+
+/**
+ * What a possible duplicate's reason is about, in the reader's language. The
+ * server's reason is an English sentence (src/patients/match/rules.ts and
+ * cluster.ts); the page shows it too, as it came.
+ */
+export function conflictKind(reason: string): MessageKey | null {
+  if (/personnummer/i.test(reason)) return 'duplicates.reason.personnummer';
+  if (/birth date/i.test(reason)) return 'duplicates.reason.birthDate';
+  if (/gender/i.test(reason)) return 'duplicates.reason.gender';
+  return null;
+}

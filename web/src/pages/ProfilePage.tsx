@@ -5,6 +5,7 @@ import '../components/patients.css';
 import { ProfileClinical } from '../components/ProfileClinical.tsx';
 import { ProfileConsent } from '../components/ProfileConsent.tsx';
 import { ProfileContactPoints } from '../components/ProfileContactPoints.tsx';
+import { ProfileDuplicates } from '../components/ProfileDuplicates.tsx';
 import { ProfileMemberships } from '../components/ProfileMemberships.tsx';
 import { ProfilePreferences, useLanguageName } from '../components/ProfilePreferences.tsx';
 import { ProfilePrivacy } from '../components/ProfilePrivacy.tsx';
@@ -15,6 +16,7 @@ import {
   CHANNEL_LABEL,
   CHANNELS,
   goldenName,
+  identifierText,
   KIND_LABEL,
   others,
 } from '../components/patientLabels.ts';
@@ -42,8 +44,15 @@ const KNOWN_WARNING = [
   /possible duplicate/,
 ];
 
-function warnings(data: Patient360, t: Translate): { text: string; lang?: string }[] {
-  const out: { text: string; lang?: string }[] = [];
+interface Warning {
+  text: string;
+  lang?: string;
+  /** A part of the page that deals with it. */
+  href?: string;
+}
+
+function warnings(data: Patient360, t: Translate): Warning[] {
+  const out: Warning[] = [];
   for (const p of data.contactPoints)
     if (p.status !== 'removed' && p.sharedWith > 0 && !p.verifiedOwn)
       out.push({
@@ -54,15 +63,16 @@ function warnings(data: Patient360, t: Translate): { text: string; lang?: string
         }),
       });
   if (data.profile.restricted) out.push({ text: t('profile.warn.restricted') });
-  if (data.conflicts.length === 1) out.push({ text: t('profile.warn.conflict') });
+  if (data.conflicts.length === 1) out.push({ text: t('profile.warn.conflict'), href: '#duplicates' });
   if (data.conflicts.length > 1)
-    out.push({ text: t('profile.warn.conflicts', { n: data.conflicts.length }) });
+    out.push({ text: t('profile.warn.conflicts', { n: data.conflicts.length }), href: '#duplicates' });
   for (const w of data.warnings)
     if (!KNOWN_WARNING.some((re) => re.test(w))) out.push({ text: w, lang: 'en' });
   return out;
 }
 
 const SECTIONS: [string, MessageKey][] = [
+  ['duplicates', 'duplicates.title'],
   ['contact-points', 'contacts.title'],
   ['consent', 'consent.title'],
   ['clinical', 'clinicalSummary.title'],
@@ -117,11 +127,13 @@ export function ProfilePage() {
   const list = warnings(data, t);
   const sections = SECTIONS.filter(
     ([s]) =>
+      (s !== 'duplicates' || data.conflicts.length > 0) &&
       (s !== 'clinical' || data.clinical) &&
       (s !== 'privacy' || privacy) &&
       (s !== 'memberships' || data.memberships.segments),
   );
   const channel = data.profile.preferredChannel;
+  const identifiers = g.identifiers ?? [];
 
   return (
     <>
@@ -153,6 +165,19 @@ export function ProfilePage() {
             </span>
           )}
         </p>
+        {identifiers.length > 0 && (
+          <dl className="profile-identifiers">
+            {identifiers.map((i) => {
+              const x = identifierText(i, t);
+              return (
+                <div key={`${i.system}|${i.value}`}>
+                  <dt>{x.known ? x.system : <code className="identifier-system">{x.system}</code>}</dt>
+                  <dd>{x.value}</dd>
+                </div>
+              );
+            })}
+          </dl>
+        )}
         <ul className="plain flags" aria-label={t('profile.flags')}>
           {erased && <li className="badge warn">{t('profile.flag.erased')}</li>}
           {data.profile.restricted && <li className="badge warn">{t('profile.flag.restricted')}</li>}
@@ -180,7 +205,7 @@ export function ProfilePage() {
           <ul>
             {list.map((w) => (
               <li key={w.text} lang={w.lang}>
-                {w.text}
+                {w.href ? <a href={w.href}>{w.text}</a> : w.text}
               </li>
             ))}
           </ul>
@@ -199,6 +224,7 @@ export function ProfilePage() {
               ))}
             </ul>
           </nav>
+          <ProfileDuplicates data={data} canWrite={canWrite} onChanged={profile.reload} />
           <ProfileContactPoints data={data} canWrite={canWrite} onChanged={profile.reload} />
           <ProfileConsent data={data} policy={policy.data} canWrite={canWrite} onChanged={profile.reload} />
           {data.clinical && <ProfileClinical clinical={data.clinical} />}
@@ -206,12 +232,7 @@ export function ProfilePage() {
           {data.memberships.segments && <ProfileMemberships segments={data.memberships.segments} />}
           <ProfileSources data={data} canWrite={canWrite} onChanged={profile.reload} />
           <div className="card-grid">
-            <ProfilePreferences
-              key={data.profile.version}
-              data={data}
-              canWrite={canWrite}
-              onChanged={profile.reload}
-            />
+            <ProfilePreferences data={data} canWrite={canWrite} onChanged={profile.reload} />
             <ProfileHistory history={data.history} />
           </div>
           {privacy && <ProfilePrivacy data={data} onChanged={profile.reload} />}
