@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestServer, testServer } from './helpers.ts';
-import { type Api, apiFor, findProfile, importCsv } from './patients-http.ts';
+import { createCareUnit } from '../src/auth/care-units.ts';
+import { subscribePatientSync } from '../src/patients/sync.ts';
+import { roleAuth, type TestServer, testServer } from './helpers.ts';
+import { type Api, apiFor, canContact, ehrPatient, findProfile, importCsv } from './patients-http.ts';
 
 /** A person decides: merging profiles unification kept apart, splitting what it should not have joined. */
 
 let s: TestServer;
 let api: Api;
+let sync: ReturnType<typeof subscribePatientSync>;
 
 // Kundnr keeps the record ids stable when a row's details change.
 const header = 'Kundnr,Förnamn,Efternamn,E-post,Födelsedatum,Personnummer';
@@ -16,12 +19,16 @@ const EVA_2 = 'K2,Eva,Lind,eva@lind.example.se,,';
 beforeAll(async () => {
   s = await testServer('2026-06-01T10:00:00Z');
   api = apiFor(s);
+  sync = subscribePatientSync(s.store, s.clock);
   const r = await importCsv(api, 'crm', list([EVA_1, EVA_2]));
   expect(r.status, r.text).toBe(200);
   expect(r.body.stats).toMatchObject({ created: 2, profilesCreated: 2 });
 });
 
-afterAll(() => s?.close());
+afterAll(async () => {
+  await sync?.stop();
+  await s?.close();
+});
 
 const page = async (id: string) => {
   const r = await api(`/api/profiles/${id}`);
@@ -44,6 +51,7 @@ describe('merge', () => {
     expect(r.status, r.text).toBe(200);
     survivor = r.body.profileId;
     [other] = r.body.merged;
+    expect(r.body.overrode).toEqual([]);
     expect([survivor, other].sort()).toEqual([a, b].sort());
 
     const old = await api(`/api/profiles/${other}`);
@@ -268,5 +276,324 @@ describe('merging two people', () => {
     expect(r.body.detail).toMatch(/personnummer.*correct the source record first/);
     expect((await page(a)).records).toHaveLength(1);
     expect((await page(b)).profile.status).toBe('active');
+  });
+});
+
+// A customer number both lists carry ties the records (rule `identifier`); a mistyped birth date keeps them apart.
+const KUND = 'urn:kund';
+const members = (rows: string[]) =>
+  ['Id,Förnamn,Efternamn,Födelsedatum,E-post,Identifierare', ...rows].join('\n');
+
+/** The open possible duplicate whose reason names the record `source/id`. */
+async function conflictNaming(record: string): Promise<any> {
+  const r = await api('/api/profile-conflicts');
+  expect(r.status, r.text).toBe(200);
+  return r.body.conflicts.find((c: any) => c.reason.includes(record));
+}
+
+describe('a possible duplicate with a mistyped birth date', () => {
+  let bo: string;
+  let event: string;
+  let conflict: any;
+
+  it('is queued naming the profile the other record is in', async () => {
+    await importCsv(api, 'medlemmar', members([`m1,Bo,Lund,1975-05-05,bo.lund@example.se,${KUND}|K-2002`]));
+    s.clock.advance(60_000);
+    const r = await importCsv(api, 'evenemang', members([`v1,Bo,Lund,1975-05-15,,${KUND}|K-2002`]));
+    expect(r.body.stats).toMatchObject({ created: 1, profilesCreated: 1, joined: 0, conflicts: 1 });
+    bo = await findProfile(api, 'bo.lund@example.se');
+    conflict = await conflictNaming('evenemang/v1');
+    expect(conflict).toMatchObject({ profileId: bo });
+    event = conflict.otherProfileId;
+    expect(event).toEqual(expect.any(String));
+    expect(event).not.toBe(bo);
+    const other = await page(event);
+    expect(other.records.map((x: any) => [x.id, x.externalId])).toEqual([[conflict.recordId, 'v1']]);
+    const p = await page(bo);
+    expect(p.conflicts).toEqual([
+      {
+        id: conflict.id,
+        recordId: conflict.recordId,
+        otherProfileId: event,
+        reason: expect.stringContaining('different birth dates'),
+        at: conflict.at,
+      },
+    ]);
+  });
+
+  it('merges when a person decides it is the same person, overriding the birth date, and says so', async () => {
+    s.clock.advance(60_000);
+    const r = await api(`/api/profile-conflicts/${conflict.id}/resolve`, {
+      json: { decision: 'same-person', reason: 'Bo confirmed on the phone that he signed up' },
+    });
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.profileId).toBe(bo);
+    const p = await page(bo);
+    expect(p.records.map((x: any) => x.externalId).sort()).toEqual(['m1', 'v1']);
+    expect(p.conflicts).toEqual([]);
+    // Survivorship picks one birth date as usual; both records keep theirs.
+    expect(['1975-05-05', '1975-05-15']).toContain(p.profile.golden.birthDate);
+    expect(p.history[0]).toMatchObject({
+      kind: 'manual-merge',
+      otherProfiles: [event],
+      reason: 'Bo confirmed on the phone that he signed up',
+      detail: {
+        overrode: ['different birth dates: 1975-05-05 (medlemmar/m1) and 1975-05-15 (evenemang/v1)'],
+      },
+    });
+    expect((await api(`/api/profiles/${event}`)).status).toBe(308);
+    expect((await conflictNaming('evenemang/v1')) ?? null).toBeNull();
+    const again = await api(`/api/profile-conflicts/${conflict.id}/resolve`, {
+      json: { decision: 'different-people', reason: 'clicked twice' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.detail).toMatch(/was already resolved \(decided: the same person\)/);
+  });
+
+  it('keeps them together, without queueing the conflict again, when either record changes', async () => {
+    s.clock.advance(60_000);
+    const changed = await importCsv(
+      api,
+      'evenemang',
+      members([`v1,Bo,Lund,1975-05-15,bo@evenemang.example.se,${KUND}|K-2002`]),
+    );
+    expect(changed.body.stats).toMatchObject({ updated: 1, joined: 1, profilesCreated: 0, conflicts: 0 });
+    const member = await importCsv(
+      api,
+      'medlemmar',
+      members([`m1,Bo,Lund,1975-05-05,bo@lund.example.se,${KUND}|K-2002`]),
+    );
+    expect(member.body.stats).toMatchObject({ updated: 1, profilesCreated: 0, conflicts: 0 });
+    const p = await page(bo);
+    expect(p.records.map((x: any) => x.externalId).sort()).toEqual(['m1', 'v1']);
+    expect(p.conflicts).toEqual([]);
+    expect((await api('/api/profile-conflicts')).body.conflicts).toEqual([]);
+    // The record placed again says a person's decision keeps it here, not a rule.
+    const v1 = p.records.find((x: any) => x.externalId === 'v1');
+    expect(v1.match).toMatchObject({
+      rule: 'manual-merge',
+      placedBy: { action: 'manual-merge', reason: 'Bo confirmed on the phone that he signed up' },
+    });
+    expect((await api('/api/profiles?q=Bo%20Lund')).body.profiles.map((x: any) => x.id)).toEqual([bo]);
+  });
+
+  it('still refuses two personnummer, through the queue as through a merge', async () => {
+    await importCsv(api, 'medlemmar', members([`m2,Siv,Alm,,siv@example.se,${KUND}|K-4004`]));
+    s.clock.advance(60_000);
+    await importCsv(
+      api,
+      'evenemang',
+      ['Id,Förnamn,Efternamn,Personnummer,Identifierare', `v2,Siv,Alm,19551111-2228,${KUND}|K-4004`].join(
+        '\n',
+      ),
+    );
+    await importCsv(
+      api,
+      'medlemmar',
+      [
+        'Id,Förnamn,Efternamn,Personnummer,E-post,Identifierare',
+        `m2,Siv,Alm,19880808-3458,siv@example.se,${KUND}|K-4004`,
+      ].join('\n'),
+    );
+    const cf = await conflictNaming('personnummer');
+    expect(cf).toBeDefined();
+    const r = await api(`/api/profile-conflicts/${cf.id}/resolve`, {
+      json: { decision: 'same-person', reason: 'same name and customer number' },
+    });
+    expect(r.status).toBe(409);
+    expect(r.body.detail).toMatch(
+      /cannot be one person: different personnummer.*correct the source record first/,
+    );
+    expect((await conflictNaming('personnummer'))?.id).toBe(cf.id);
+  });
+});
+
+describe('a queued duplicate whose record joins by itself', () => {
+  let cia: string;
+  let event: string;
+  let conflict: any;
+
+  it('is resolved when the corrected record joins, and the profile it left redirects to it', async () => {
+    await importCsv(api, 'medlemmar', members([`m3,Cia,Sand,1990-02-02,cia@example.com,${KUND}|K-3003`]));
+    s.clock.advance(60_000);
+    await importCsv(api, 'evenemang', members([`v3,Cia,Sand,1990-02-20,,${KUND}|K-3003`]));
+    cia = await findProfile(api, 'cia@example.com');
+    conflict = await conflictNaming('evenemang/v3');
+    expect(conflict.profileId).toBe(cia);
+    event = conflict.otherProfileId;
+    expect((await api('/api/profiles?q=Sand')).body.profiles).toHaveLength(2);
+
+    // The event list is corrected and imported again: the record now joins by itself.
+    s.clock.advance(60_000);
+    const fixed = await importCsv(api, 'evenemang', members([`v3,Cia,Sand,1990-02-02,,${KUND}|K-3003`]));
+    expect(fixed.body.stats).toMatchObject({ updated: 1, joined: 1, conflicts: 0 });
+    const p = await page(cia);
+    expect(p.records.map((x: any) => x.externalId).sort()).toEqual(['m3', 'v3']);
+    expect(p.conflicts).toEqual([]);
+    expect(p.warnings.join(' ')).not.toMatch(/possible duplicate/);
+    expect(await conflictNaming('evenemang/v3')).toBeUndefined();
+
+    // Nothing is left to decide: neither answer acts on it.
+    for (const decision of ['same-person', 'different-people']) {
+      const r = await api(`/api/profile-conflicts/${conflict.id}/resolve`, {
+        json: { decision, reason: 'looked at it' },
+      });
+      expect(r.status, decision).toBe(409);
+      expect(r.body.detail).toMatch(/already resolved \(the record has joined that profile by itself\)/);
+    }
+
+    // The profile the record left has no record: it is merged into the one that took it, not active and empty.
+    const old = await api(`/api/profiles/${event}`);
+    expect(old.status).toBe(308);
+    expect(old.headers.get('location')).toBe(`/api/profiles/${cia}`);
+    expect((await api('/api/profiles?q=Sand')).body.profiles.map((x: any) => x.id)).toEqual([cia]);
+    expect(p.history[0]).toMatchObject({ kind: 'merge', otherProfiles: [event] });
+  });
+
+  it('is resolved when the record is deleted at its source', async () => {
+    await s.store.update(
+      'Patient',
+      'dag',
+      ehrPatient(
+        'dag',
+        { given: 'Dag', family: 'Rask', birthDate: '1944-04-04' },
+        {
+          identifier: [{ system: KUND, value: 'K-5005' }],
+        },
+      ),
+    );
+    await sync.drain();
+    s.clock.advance(60_000);
+    await s.store.update(
+      'Patient',
+      'dag2',
+      ehrPatient(
+        'dag2',
+        { given: 'Dag', family: 'Rask', birthDate: '1944-04-14' },
+        {
+          identifier: [{ system: KUND, value: 'K-5005' }],
+        },
+      ),
+    );
+    await sync.drain();
+    const cf = await conflictNaming('ehr/dag2');
+    expect(cf).toBeDefined();
+    await s.store.delete('Patient', 'dag2');
+    await sync.drain();
+    expect(await conflictNaming('ehr/dag2')).toBeUndefined();
+    expect((await page(cf.profileId)).conflicts).toEqual([]);
+  });
+
+  it('is resolved when either side is erased', async () => {
+    await importCsv(api, 'medlemmar', members([`m4,Ebba,Tall,2001-01-01,ebba@example.com,${KUND}|K-6006`]));
+    s.clock.advance(60_000);
+    await importCsv(api, 'evenemang', members([`v4,Ebba,Tall,2001-01-10,,${KUND}|K-6006`]));
+    const cf = await conflictNaming('evenemang/v4');
+    const erase = await api(`/api/profiles/${cf.otherProfileId}/erase`, {
+      json: { reason: 'asked by letter', confirm: true },
+    });
+    expect(erase.status, erase.text).toBe(200);
+    expect(await conflictNaming('evenemang/v4')).toBeUndefined();
+    expect((await api('/api/profile-conflicts')).body.conflicts.map((c: any) => c.id)).not.toContain(cf.id);
+    expect((await page(cf.profileId)).conflicts).toEqual([]);
+  });
+});
+
+describe('a profile whose records all go different ways', () => {
+  it('is dissolved: not found, its 360 names where the records went, its no carried to each', async () => {
+    await importCsv(
+      api,
+      'kunder',
+      members([`s1,Dan,Ahl,1960-01-01,dan.ahl@example.com,`, `s2,Eva,Ahl,1962-02-02,eva.ahl@example.com,`]),
+    );
+    const dan = await findProfile(api, 'dan.ahl@example.com');
+    const eva = await findProfile(api, 'eva.ahl@example.com');
+    s.clock.advance(60_000);
+    // Two rows of another list describe one person, so far.
+    await importCsv(
+      api,
+      'enkat',
+      members([`q1,Fia,Öst,1970-07-07,fia@example.com,`, `q2,Fia,Öst,1970-07-07,fia@example.com,`]),
+    );
+    const fia = await findProfile(api, 'fia@example.com');
+    expect((await page(fia)).records).toHaveLength(2);
+    const objection = await api(`/api/profiles/${fia}/objection`, { json: { note: 'called to object' } });
+    expect(objection.status, objection.text).toBe(201);
+
+    // The list was wrong: the rows were Dan and Eva.
+    s.clock.advance(60_000);
+    const fixed = await importCsv(
+      api,
+      'enkat',
+      members([`q1,Dan,Ahl,1960-01-01,dan.ahl@example.com,`, `q2,Eva,Ahl,1962-02-02,eva.ahl@example.com,`]),
+    );
+    expect(fixed.body.stats).toMatchObject({ updated: 2, joined: 2 });
+    expect((await page(dan)).records.map((x: any) => x.externalId).sort()).toEqual(['q1', 's1']);
+    expect((await page(eva)).records.map((x: any) => x.externalId).sort()).toEqual(['q2', 's2']);
+
+    expect((await api('/api/profiles?q=Öst')).body.profiles).toEqual([]);
+    const gone = await api(`/api/profiles/${fia}`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.title).toBe('Gone');
+    expect(gone.body.detail).toContain(`profile ${fia} no longer holds any source record`);
+    expect(gone.body.detail).toContain(dan);
+    expect(gone.body.detail).toContain(eva);
+    // Whoever objected, both people keep saying no until someone checks.
+    for (const id of [dan, eva])
+      expect(await canContact(api, id, 'channel=email&purpose=outreach')).toMatchObject({
+        allowed: false,
+        denyReason: 'objected',
+      });
+    expect((await page(dan)).history[0]).toMatchObject({ kind: 'dissolve', otherProfiles: [fia] });
+    const merge = await api('/api/profiles/merge', { json: { profileIds: [fia, dan], reason: 'try' } });
+    expect(merge.status).toBe(410);
+  });
+});
+
+describe('the other profile of a possible duplicate, by care unit', () => {
+  it('is named only to those who may open it', async () => {
+    for (const [org, unit] of [
+      ['org-norr', 'vc-norr'],
+      ['org-soder', 'vc-soder'],
+    ]) {
+      await s.store.update('Organization', org, { resourceType: 'Organization', id: org, name: unit });
+      await createCareUnit(s.db, { id: unit, name: unit, refs: [`Organization/${org}`] });
+    }
+    const gun = (id: string, birthDate: string, org: string) =>
+      ehrPatient(
+        id,
+        { given: 'Gun', family: 'Holm', birthDate, org },
+        {
+          identifier: [{ system: KUND, value: 'K-9009' }],
+        },
+      );
+    await s.store.update('Patient', 'gun', gun('gun', '1950-03-03', 'org-norr'));
+    await sync.drain();
+    s.clock.advance(60_000);
+    await s.store.update('Patient', 'gun2', gun('gun2', '1950-03-13', 'org-norr'));
+    await s.store.update('Patient', 'gun3', gun('gun3', '1950-03-23', 'org-soder'));
+    await sync.drain();
+    // gun2 and gun3 are each queued against gun's profile (and gun3 against gun2's too).
+    const admin = (await api('/api/profile-conflicts')).body.conflicts.find((c: any) =>
+      /\(ehr\/gun2\) and .* \(ehr\/gun\)$/.test(c.reason),
+    );
+    const profile = admin.profileId;
+    const list = (await api('/api/profile-conflicts')).body.conflicts.filter(
+      (c: any) => c.profileId === profile,
+    );
+    expect(list.map((c: any) => c.otherProfileId)).toEqual([expect.any(String), expect.any(String)]);
+
+    const norr = await roleAuth(s, 'clinical', ['vc-norr']);
+    const r = await api(`/api/profiles/${profile}`, { headers: norr });
+    expect(r.status, r.text).toBe(200);
+    const byRecord = (name: string) =>
+      r.body.conflicts.find((c: any) => c.reason.includes(`ehr/${name}`))?.otherProfileId;
+    // gun2 is in the caller's care unit; gun3 belongs to another one.
+    expect(byRecord('gun2')).toBe(admin.otherProfileId);
+    expect(byRecord('gun3')).toBeNull();
+    const all = await api(`/api/profiles/${profile}`);
+    expect(all.body.conflicts.find((c: any) => c.reason.includes('ehr/gun3')).otherProfileId).toEqual(
+      expect.any(String),
+    );
   });
 });

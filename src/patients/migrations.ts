@@ -229,4 +229,45 @@ export const patientMigrations: Record<string, Migration> = {
       await sql`DROP TABLE patient_pending_consent`.execute(db);
     },
   },
+  '0513-patients-same-person': {
+    async up(db: Kysely<any>) {
+      // Pairs a person merged although they disagree (birth date, gender): unification keeps them together.
+      await sql`
+        CREATE TABLE patient_same_person (
+          record_a uuid NOT NULL,
+          record_b uuid NOT NULL,
+          actor text NOT NULL,
+          reason text,
+          created_at timestamptz NOT NULL,
+          PRIMARY KEY (record_a, record_b)
+        )`.execute(db);
+      await sql`CREATE INDEX patient_same_person_b ON patient_same_person (record_b)`.execute(db);
+      await sql`CREATE INDEX patient_no_match_b ON patient_no_match (record_b)`.execute(db);
+      // How a conflict was settled: a person's decision, or nothing left to decide (unify/conflicts.ts).
+      await sql`ALTER TABLE patient_match_conflict ADD COLUMN resolution text`.execute(db);
+      await sql`CREATE INDEX patient_match_conflict_open ON patient_match_conflict (profile_id) WHERE resolved_at IS NULL`.execute(
+        db,
+      );
+      await sql`
+        UPDATE patient_match_conflict SET resolution = 'decided' WHERE resolved_at IS NOT NULL`.execute(db);
+      await sql`
+        UPDATE patient_match_conflict m SET resolved_at = now(), resolved_by = 'migration', resolution = 'joined'
+        FROM patient_record r WHERE r.id = m.record_id AND r.profile_id = m.profile_id AND m.resolved_at IS NULL`.execute(
+        db,
+      );
+      // Profiles earlier versions left active when their records all moved away (not one kept,
+      // marked, because its record carried an erased person's identifiers).
+      await sql`
+        UPDATE patient_profile p SET status = 'dissolved', updated_at = now(), version = version + 1
+        WHERE p.status = 'active' AND NOT p.suppressed
+          AND NOT EXISTS (SELECT 1 FROM patient_record r WHERE r.profile_id = p.id)`.execute(db);
+    },
+    async down(db: Kysely<any>) {
+      await sql`UPDATE patient_profile SET status = 'active' WHERE status = 'dissolved'`.execute(db);
+      await sql`DROP INDEX patient_match_conflict_open`.execute(db);
+      await sql`ALTER TABLE patient_match_conflict DROP COLUMN resolution`.execute(db);
+      await sql`DROP INDEX patient_no_match_b`.execute(db);
+      await sql`DROP TABLE patient_same_person`.execute(db);
+    },
+  },
 };

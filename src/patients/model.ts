@@ -164,7 +164,12 @@ export interface ConsentPolicy {
   topics: TopicDefinition[];
 }
 
-export const PROFILE_STATUSES = ['active', 'merged', 'erased'] as const;
+/**
+ * active; merged (into `mergedInto`: another profile took it over, old links
+ * follow); erased (GDPR art. 17); dissolved (its source records all moved to
+ * other profiles or were suppressed, so it describes nobody any more).
+ */
+export const PROFILE_STATUSES = ['active', 'merged', 'erased', 'dissolved'] as const;
 export type ProfileStatus = (typeof PROFILE_STATUSES)[number];
 
 /** What the contact decision needs to know about the person. */

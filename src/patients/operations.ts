@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { inTransaction, type SqlClient } from '../db/client.ts';
 import { profileIdFor } from './ids.ts';
-import { conflictBetween } from './match/rules.ts';
+import { conflictBetween, personnummerConflict } from './match/rules.ts';
 import type { SourceRecord } from './model.ts';
 import { matchRules } from './settings.ts';
 import { FHIR_SOURCE } from './sources.ts';
 import { addSuppression, identityOf, markSuppressedProfiles, tombstoneKeys } from './suppression.ts';
+import { settleConflicts, settleErased } from './unify/conflicts.ts';
 import { lockProfiles } from './unify/engine.ts';
 import { explainAfterSplit, type PlacedBy, type RecordMatch } from './unify/explain.ts';
 import { addHistory, mergeInto } from './unify/merge.ts';
@@ -42,6 +43,11 @@ async function activeProfile(c: SqlClient, id: string): Promise<{ id: string; cr
       `profile ${id} was merged into ${p.merged_into}; act on that profile instead`,
     );
   if (p.status === 'erased') throw new ProfileError(410, `profile ${id} was erased`);
+  if (p.status === 'dissolved')
+    throw new ProfileError(
+      409,
+      `profile ${id} no longer holds any source record (they moved to other profiles; see its history); act on those profiles instead`,
+    );
   return p;
 }
 
@@ -122,6 +128,12 @@ export async function splitProfile(
      SELECT a, b, $3 FROM unnest($1::uuid[], $2::uuid[]) AS x(a, b) ON CONFLICT DO NOTHING`,
     [pairs.map((p) => p[0]), pairs.map((p) => p[1]), a.now],
   );
+  // This decision replaces an earlier "same person" between the two sides.
+  await c.query(
+    `DELETE FROM patient_same_person WHERE (record_a = ANY($1::uuid[]) AND record_b = ANY($2::uuid[]))
+       OR (record_a = ANY($2::uuid[]) AND record_b = ANY($1::uuid[]))`,
+    [[...moving], stay],
+  );
   // Points the moved records give travel with their verification and failure history;
   // nothing else of the original person is copied.
   const movedValues = all
@@ -152,6 +164,7 @@ export async function splitProfile(
   await recomputeProfiles(c, [profileId, newId], a.now);
   await addHistory(c, profileId, [newId], { ...a, kind: 'split', reason, recordIds: [...moving] });
   await addHistory(c, newId, [profileId], { ...a, kind: 'split', reason, recordIds: [...moving] });
+  await settleConflicts(c, { profileIds: [profileId, newId] }, a);
   return { profileId, newProfileId: newId };
 }
 
@@ -200,29 +213,46 @@ async function explainSplit(
   );
 }
 
-/** A person's decision that profiles are one patient; refused when their records name two personnummer. */
+/** At most this many overridden disagreements are named in the history; the count says if there were more. */
+const OVERRIDES_NAMED = 20;
+
+/**
+ * A person's decision that profiles are one patient. Two different
+ * personnummer (or samordningsnummer) are refused: legally two people, the
+ * source record must be corrected. A birth date or gender that disagrees —
+ * usually a typo in a contact list, and why the possible duplicate was queued
+ * — is overridden: the merge goes ahead, survivorship picks the golden values
+ * as usual, the history names what was overridden, and every pair of records
+ * across the profiles is remembered as the same person so that unification,
+ * when one of them changes, keeps them together (engine.ts).
+ */
 export async function mergeProfiles(
   c: SqlClient,
   profileIds: readonly string[],
   reason: string,
   a: Actor,
-): Promise<{ profileId: string; merged: string[] }> {
+): Promise<{ profileId: string; merged: string[]; overrode: string[] }> {
   const ids = [...new Set(profileIds)];
   if (ids.length < 2)
     throw new ProfileError(422, 'profileIds: name at least two different profiles to merge');
   const profiles = [];
   for (const id of ids) profiles.push(await activeProfile(c, id));
   const records = (await Promise.all(ids.map((id) => recordsOf(c, id)))).map((rs, i) => ({ id: ids[i], rs }));
+  const overrode = new Set<string>();
+  const pairs: Array<[string, string]> = [];
   for (let i = 0; i < records.length; i++)
     for (let j = i + 1; j < records.length; j++)
       for (const x of records[i].rs)
         for (const y of records[j].rs) {
-          const why = conflictBetween(x.data, y.data);
-          if (why)
+          const legal = personnummerConflict(x.data, y.data);
+          if (legal)
             throw new ProfileError(
               409,
-              `profiles ${records[i].id} and ${records[j].id} cannot be one person: ${why}; correct the source record first`,
+              `profiles ${records[i].id} and ${records[j].id} cannot be one person: ${legal}; correct the source record first`,
             );
+          const why = conflictBetween(x.data, y.data);
+          if (why) overrode.add(why);
+          pairs.push(x.id < y.id ? [x.id, y.id] : [y.id, x.id]);
         }
   profiles.sort(
     (x, y) => new Date(x.created_at).getTime() - new Date(y.created_at).getTime() || (x.id < y.id ? -1 : 1),
@@ -233,6 +263,13 @@ export async function mergeProfiles(
     'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) AND record_b = ANY($1::uuid[])',
     [all],
   );
+  await c.query(
+    `INSERT INTO patient_same_person (record_a, record_b, actor, reason, created_at)
+     SELECT x, y, $3, $4, $5 FROM unnest($1::uuid[], $2::uuid[]) AS p(x, y)
+     ON CONFLICT (record_a, record_b) DO UPDATE SET actor = EXCLUDED.actor, reason = EXCLUDED.reason, created_at = EXCLUDED.created_at`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1]), a.actor, reason, a.now],
+  );
+  const named = [...overrode];
   // The records the merged profiles started from are explained as placed beside the survivor's first.
   const beside = founderOf(records.find((r) => r.id === survivor)?.rs ?? [], survivor);
   await mergeInto(c, survivor, losers, {
@@ -240,10 +277,17 @@ export async function mergeProfiles(
     kind: 'manual-merge',
     reason,
     recordIds: [],
+    detail:
+      named.length > 0
+        ? {
+            overrode: named.slice(0, OVERRIDES_NAMED),
+            ...(named.length > OVERRIDES_NAMED ? { overrodeTotal: named.length } : {}),
+          }
+        : undefined,
     via: beside?.id ?? null,
   });
   await recomputeProfiles(c, [survivor], a.now);
-  return { profileId: survivor, merged: losers };
+  return { profileId: survivor, merged: losers, overrode: named };
 }
 
 /**
@@ -296,6 +340,15 @@ export async function eraseProfile(
   );
   const ids = records.map((r) => r.id);
   const fhirIds = records.filter((r) => r.data.source === FHIR_SOURCE).map((r) => r.data.externalId);
+  // Every record of the profile, also those deleted at their source, before they are unlinked.
+  const allIds = (
+    await q.query<{ id: string }>('SELECT id FROM patient_record WHERE profile_id = $1', [profileId])
+  ).map((r) => r.id);
+  await settleErased(c, profileId, allIds, a);
+  await q.query(
+    'DELETE FROM patient_same_person WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])',
+    [allIds],
+  );
   await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [ids]);
   await q.query(
     `UPDATE patient_record SET data = NULL, match = NULL, profile_id = NULL, suppressed = true, updated_at = $2
@@ -306,14 +359,11 @@ export async function eraseProfile(
   await q.query('DELETE FROM patient_contact_point WHERE profile_id = $1', [profileId]);
   await q.query('DELETE FROM patient_consent WHERE profile_id = $1', [profileId]);
   await q.query('DELETE FROM patient_opt_in WHERE profile_id = $1', [profileId]);
-  await q.query('DELETE FROM patient_match_conflict WHERE profile_id = $1 OR record_id = ANY($2::uuid[])', [
-    profileId,
-    ids,
-  ]);
   await q.query(
     'DELETE FROM patient_no_match WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])',
     [ids],
   );
+
   // Other people's records may explain their match by quoting this person's values,
   // or a split from this person by its reason.
   await q.query(`UPDATE patient_record SET match = NULL WHERE match->>'via' = ANY($1::text[])`, [ids]);
@@ -336,6 +386,25 @@ export async function eraseProfile(
      WHERE merged_into = $1`,
     [profileId, a.now],
   );
+  // So does a profile that dissolved with some of its records coming here (merge.ts retireEmptied):
+  // it describes nobody any more, and what it still holds may be this person's.
+  const dissolved = (
+    await q.query<{ id: string }>(
+      `SELECT id FROM patient_profile WHERE status = 'dissolved' AND id IN
+         (SELECT profile_id FROM patient_history WHERE kind = 'dissolve' AND $1 = ANY(other_profiles))`,
+      [profileId],
+    )
+  ).map((r) => r.id);
+  if (dissolved.length > 0) {
+    for (const t of ['patient_contact_point', 'patient_consent', 'patient_opt_in'])
+      await q.query(`DELETE FROM ${t} WHERE profile_id = ANY($1::uuid[])`, [dissolved]);
+    await q.query(
+      `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
+         birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2
+       WHERE id = ANY($1::uuid[])`,
+      [dissolved, a.now],
+    );
+  }
   await q.query(
     `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
        birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2, version = version + 1

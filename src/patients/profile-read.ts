@@ -242,7 +242,18 @@ export interface ProfileDetail {
   history: HistoryItem[];
   contactPoints: ContactPoint[];
   consents: ConsentEvent[];
-  conflicts: Array<{ id: string; recordId: string; reason: string; at: string }>;
+  /**
+   * Open possible duplicates queued against this profile. `otherProfileId` is
+   * the active profile the record belongs to now (null: in none); the HTTP
+   * layer nulls it when the caller may not see that profile.
+   */
+  conflicts: Array<{
+    id: string;
+    recordId: string;
+    otherProfileId: string | null;
+    reason: string;
+    at: string;
+  }>;
 }
 
 export async function profileDetail(db: Queryable, id: string): Promise<ProfileDetail | null> {
@@ -253,8 +264,11 @@ export async function profileDetail(db: Queryable, id: string): Promise<ProfileD
     profileHistory(db, id),
     contactPoints(db, id),
     consentHistory(db, id),
-    db.query<{ id: string; record_id: string; reason: string; at: Date }>(
-      'SELECT id, record_id, reason, at FROM patient_match_conflict WHERE profile_id = $1 AND resolved_at IS NULL ORDER BY at',
+    db.query<{ id: string; record_id: string; other_profile: string | null; reason: string; at: Date }>(
+      `SELECT c.id, c.record_id, c.reason, c.at,
+         (SELECT p.id FROM patient_record r JOIN patient_profile p ON p.id = r.profile_id
+          WHERE r.id = c.record_id AND p.status = 'active' AND p.id <> c.profile_id) AS other_profile
+       FROM patient_match_conflict c WHERE c.profile_id = $1 AND c.resolved_at IS NULL ORDER BY c.at, c.id`,
       [id],
     ),
   ]);
@@ -268,6 +282,7 @@ export async function profileDetail(db: Queryable, id: string): Promise<ProfileD
     conflicts: conflicts.map((c) => ({
       id: c.id,
       recordId: c.record_id,
+      otherProfileId: c.other_profile,
       reason: c.reason.replace(/\d{6,}(-\d{4})?/g, '…'),
       at: iso(c.at),
     })),

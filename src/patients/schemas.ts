@@ -6,6 +6,7 @@ import {
   CONTACT_STATUSES,
   DENY_REASONS,
   ENFORCEMENTS,
+  PROFILE_STATUSES,
   PURPOSES,
   SOURCE_KINDS,
 } from './model.ts';
@@ -59,7 +60,11 @@ export const GoldenSchema = z.object({
 
 export const ProfileSchema = z.object({
   id: z.string(),
-  status: z.enum(['active', 'merged', 'erased']),
+  status: z
+    .enum(PROFILE_STATUSES)
+    .describe(
+      'merged: see mergedInto; dissolved: its records all moved to other profiles (the 360 answers 410 naming them)',
+    ),
   mergedInto: z.string().nullable(),
   golden: GoldenSchema,
   restricted: z.boolean(),
@@ -209,6 +214,14 @@ export const TimelineItemSchema = z.object({
   ref: z.string().nullable(),
 });
 
+/** The profile a conflict's record belongs to now, for a link and a merge; null when the caller may not see it. */
+const OtherProfileId = z
+  .string()
+  .nullable()
+  .describe(
+    'The active profile the record belongs to now (merge it with POST /api/profiles/merge); null when the record is in no profile or the caller may not see that profile',
+  );
+
 export const Patient360Schema = z.object({
   profile: ProfileSchema,
   fhirPatients: z.array(z.string()),
@@ -225,7 +238,15 @@ export const Patient360Schema = z.object({
   }),
   records: z.array(ProfileRecordSchema),
   history: z.array(HistoryItemSchema),
-  conflicts: z.array(z.object({ id: z.string(), recordId: z.string(), reason: z.string(), at: z.string() })),
+  conflicts: z.array(
+    z.object({
+      id: z.string(),
+      recordId: z.string(),
+      otherProfileId: OtherProfileId,
+      reason: z.string(),
+      at: z.string(),
+    }),
+  ),
   warnings: z.array(z.string()),
 });
 
@@ -431,6 +452,7 @@ export const ConflictSchema = z.object({
   id: z.string(),
   recordId: z.string(),
   profileId: z.string(),
+  otherProfileId: OtherProfileId,
   reason: z.string(),
   at: z.string(),
 });

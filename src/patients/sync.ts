@@ -11,6 +11,7 @@ import type { ConsentEvent } from './model.ts';
 import { matchRules } from './settings.ts';
 import { ensureSource, FHIR_SOURCE } from './sources.ts';
 import { suppressionSecret } from './suppression.ts';
+import { settleConflicts } from './unify/conflicts.ts';
 import { type UnifyStats, unifyRecords } from './unify/engine.ts';
 import { recomputeProfiles } from './unify/recompute.ts';
 
@@ -142,6 +143,8 @@ export async function applyChanges(
       [ids, now],
     );
     await q.query('DELETE FROM patient_match_key WHERE record_id = ANY($1::uuid[])', [ids]);
+    // A possible duplicate whose record is gone has nothing left to decide.
+    await settleConflicts(c, { recordIds: ids }, { actor: 'sync', now });
     await recomputeProfiles(
       c,
       rows.flatMap((r) => (r.profile_id ? [r.profile_id] : [])),

@@ -132,6 +132,13 @@ export function decide(prep: Prepared, req: ContactRequest): ContactDecision {
   if (profile.status === 'merged') {
     return deny('merged', `profile ${profile.id} was merged into another profile; send to the surviving one`);
   }
+  // No reason code of its own: like a merged profile, the person is now found elsewhere.
+  if (profile.status === 'dissolved') {
+    return deny(
+      'merged',
+      `profile ${profile.id} no longer holds any source record (they moved to other profiles); send to the profile that has the person now`,
+    );
+  }
   if (profile.restricted) {
     return deny('restricted', 'processing is restricted (GDPR art. 18): the data is only stored, no contact');
   }

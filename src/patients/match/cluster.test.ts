@@ -177,6 +177,57 @@ describe('placeRecord', () => {
   });
 });
 
+describe('placeRecord with a person’s decision', () => {
+  const typo = { ...signup, birthDate: '1990-01-10' };
+  const confirmed = (c: Candidate): Candidate => ({ ...c, confirmed: true });
+
+  it('joins a profile a person confirmed across a birth date, explained by the decision', () => {
+    const placement = placeRecord(
+      typo,
+      [confirmed(candidate('c', crm, 'P1'))],
+      profilesOf(summary('P1', [], ['1990-01-01'])),
+      DEFAULT_RULES,
+    );
+    expect(placement).toEqual({
+      kind: 'join',
+      profileId: 'P1',
+      via: 'c',
+      explanation: { rule: 'confirmed', kind: 'confirmed', score: 1, threshold: 1, fields: [] },
+      conflicts: [],
+    });
+    // Without the decision no rule accepts the pair: the record would leave the profile.
+    expect(
+      placeRecord(
+        typo,
+        [candidate('c', crm, 'P1')],
+        profilesOf(summary('P1', [], ['1990-01-01'])),
+        DEFAULT_RULES,
+      ),
+    ).toEqual({ kind: 'new', conflicts: [] });
+  });
+
+  it('keeps a rule’s explanation when the confirmed records agree after all', () => {
+    const placement = placeRecord(
+      signup,
+      [confirmed(candidate('c', crm, 'P1'))],
+      profilesOf(summary('P1', [], ['1990-01-01'])),
+      DEFAULT_RULES,
+    );
+    expect(placement.kind === 'join' && placement.explanation.kind).toBe('email-birthdate');
+  });
+
+  it('never joins across two personnummer, confirmed or not', () => {
+    const other = { ...crm, personnummer: '199001011247' };
+    const placement = placeRecord(
+      other,
+      [confirmed(candidate('e', ehr, 'P1'))],
+      profilesOf(summary('P1', ['199001011239'], ['1990-01-01'])),
+      DEFAULT_RULES,
+    );
+    expect(placement).toMatchObject({ kind: 'new', conflicts: [{ profileId: 'P1' }] });
+  });
+});
+
 describe('clusterRecords', () => {
   it('clusters a small set and names each profile after its first record', () => {
     const result = clusterRecords([

@@ -21,7 +21,33 @@ export interface Candidate {
   profileId: string;
   /** The record's features when the caller has them (batch clustering); derived and cached otherwise. */
   features?: RecordFeatures;
+  /**
+   * A person decided that this record and the one being placed are the same
+   * person (a merge, patient_same_person): the profile is joined even without
+   * a matching rule and across a birth-date or gender disagreement, never
+   * across two personnummer.
+   */
+  confirmed?: boolean;
 }
+
+/** No rule: a person confirmed the record and `via` are one person; the caller explains it by that decision. */
+export interface ConfirmedExplanation {
+  rule: 'confirmed';
+  kind: 'confirmed';
+  score: 1;
+  threshold: 1;
+  fields: [];
+}
+
+export const CONFIRMED: ConfirmedExplanation = Object.freeze({
+  rule: 'confirmed',
+  kind: 'confirmed',
+  score: 1,
+  threshold: 1,
+  fields: [],
+}) as ConfirmedExplanation;
+
+export type PlacementExplanation = MatchExplanation | ConfirmedExplanation;
 
 export interface ProfileSummary {
   profileId: string;
@@ -37,7 +63,7 @@ export interface PlacementConflict {
 export interface PlacementLink {
   profileId: string;
   recordKey: string;
-  explanation: MatchExplanation;
+  explanation: PlacementExplanation;
 }
 
 export type Placement =
@@ -46,13 +72,21 @@ export type Placement =
       kind: 'join';
       profileId: string;
       via: string;
-      explanation: MatchExplanation;
+      explanation: PlacementExplanation;
       conflicts: PlacementConflict[];
     }
   | { kind: 'merge'; profileIds: string[]; via: PlacementLink[]; conflicts: PlacementConflict[] };
 
-/** Why the record cannot join the profile as a whole (records of it that were not candidates included). */
-function profileConflict(f: RecordFeatures, summary: ProfileSummary | undefined): string | null {
+/**
+ * Why the record cannot join the profile as a whole (records of it that were
+ * not candidates included). `confirmed`: a person decided it is this person,
+ * so only another personnummer stands in the way.
+ */
+function profileConflict(
+  f: RecordFeatures,
+  summary: ProfileSummary | undefined,
+  confirmed = false,
+): string | null {
   if (summary === undefined) return null;
   if (f.personnummer !== undefined) {
     if (summary.personnummers.has(f.personnummer)) return null;
@@ -61,6 +95,7 @@ function profileConflict(f: RecordFeatures, summary: ProfileSummary | undefined)
       return `profile ${summary.profileId} has personnummer ${other}, the record ${f.personnummer}`;
     }
   }
+  if (confirmed) return null;
   if (f.birthDate !== undefined && summary.birthDates.size > 0 && !summary.birthDates.has(f.birthDate)) {
     const dates = [...summary.birthDates].join(', ');
     return `profile ${summary.profileId} has birth date ${dates}, the record ${f.birthDate}`;
@@ -74,13 +109,18 @@ interface Accumulated {
 }
 
 /** Why a profile cannot be merged into the ones already chosen. */
-function mergeConflict(chosen: Accumulated, summary: ProfileSummary | undefined): string | null {
+function mergeConflict(
+  chosen: Accumulated,
+  summary: ProfileSummary | undefined,
+  confirmed = false,
+): string | null {
   if (summary === undefined) return null;
   for (const p of summary.personnummers) {
     if (chosen.personnummers.size > 0 && !chosen.personnummers.has(p)) {
       return `merging would give one profile two personnummer (${[...chosen.personnummers][0]} and ${p})`;
     }
   }
+  if (confirmed) return null;
   const sharesNumber = [...summary.personnummers].some((p) => chosen.personnummers.has(p));
   if (!sharesNumber && chosen.birthDates.size > 0 && summary.birthDates.size > 0) {
     if (![...summary.birthDates].some((d) => chosen.birthDates.has(d))) {
@@ -94,6 +134,21 @@ interface ProfileEvidence {
   profileId: string;
   best?: { recordKey: string; explanation: MatchExplanation; ruleIndex: number };
   conflict?: string;
+  /** Two different personnummer: not even a person's decision overrides it. */
+  legal?: string;
+  /** A record of the profile a person confirmed to be the same person. */
+  confirmed?: string;
+  /** Only the person's decision admits the record (no rule, or a disagreement): it explains the placement. */
+  byDecision?: boolean;
+}
+
+/** Confirmed by a person first, then earlier rules, then higher scores. */
+const rank = (e: ProfileEvidence): number => (e.confirmed !== undefined ? -1 : e.best!.ruleIndex);
+const scoreOf = (e: ProfileEvidence): number => e.best?.explanation.score ?? 1;
+
+function linkOf(e: ProfileEvidence): { recordKey: string; explanation: PlacementExplanation } {
+  if (e.byDecision || e.best === undefined) return { recordKey: e.confirmed!, explanation: CONFIRMED };
+  return { recordKey: e.best.recordKey, explanation: e.best.explanation };
 }
 
 function better(
@@ -140,7 +195,11 @@ function placeRecordOf(
       evidence.set(c.profileId, e);
     }
     const conflict = conflictBetweenOf(record, c.record, f, fc);
-    if (conflict !== null) e.conflict ??= conflict;
+    if (conflict !== null) {
+      e.conflict ??= conflict;
+      if (f.personnummer !== undefined && fc.personnummer !== undefined) e.legal ??= conflict;
+    }
+    if (c.confirmed) e.confirmed ??= c.recordKey;
     const m = firstMatchingRuleOf(record, c.record, f, fc, rules);
     if (m !== null && better(m, e.best)) e.best = { recordKey: c.recordKey, ...m };
   }
@@ -148,6 +207,17 @@ function placeRecordOf(
   const conflicts: PlacementConflict[] = [];
   const matched: ProfileEvidence[] = [];
   for (const e of evidence.values()) {
+    if (e.confirmed !== undefined) {
+      const summary = profiles(e.profileId);
+      const reason = e.legal ?? profileConflict(f, summary, true);
+      if (reason !== null) {
+        conflicts.push({ profileId: e.profileId, reason });
+        continue;
+      }
+      e.byDecision = e.best === undefined || e.conflict !== undefined || profileConflict(f, summary) !== null;
+      matched.push(e);
+      continue;
+    }
     if (e.best === undefined) continue;
     const reason = e.conflict ?? profileConflict(f, profiles(e.profileId));
     if (reason === null) matched.push(e);
@@ -158,8 +228,8 @@ function placeRecordOf(
   // Strongest evidence first, so a conflict between profiles refuses the weaker link.
   matched.sort(
     (x, y) =>
-      x.best!.ruleIndex - y.best!.ruleIndex ||
-      y.best!.explanation.score - x.best!.explanation.score ||
+      rank(x) - rank(y) ||
+      scoreOf(y) - scoreOf(x) ||
       (x.profileId < y.profileId ? -1 : x.profileId > y.profileId ? 1 : 0),
   );
   const chosen: Accumulated = { personnummers: new Set(), birthDates: new Set() };
@@ -168,7 +238,7 @@ function placeRecordOf(
   const accepted: ProfileEvidence[] = [];
   for (const e of matched) {
     const summary = profiles(e.profileId);
-    const reason = accepted.length === 0 ? null : mergeConflict(chosen, summary);
+    const reason = accepted.length === 0 ? null : mergeConflict(chosen, summary, e.confirmed !== undefined);
     if (reason !== null) {
       conflicts.push({ profileId: e.profileId, reason });
       continue;
@@ -178,17 +248,19 @@ function placeRecordOf(
     for (const d of summary?.birthDates ?? []) chosen.birthDates.add(d);
   }
   if (accepted.length === 1) {
-    const { profileId, best } = accepted[0];
-    return { kind: 'join', profileId, via: best!.recordKey, explanation: best!.explanation, conflicts };
+    const link = linkOf(accepted[0]);
+    return {
+      kind: 'join',
+      profileId: accepted[0].profileId,
+      via: link.recordKey,
+      explanation: link.explanation,
+      conflicts,
+    };
   }
   return {
     kind: 'merge',
     profileIds: accepted.map((e) => e.profileId),
-    via: accepted.map((e) => ({
-      profileId: e.profileId,
-      recordKey: e.best!.recordKey,
-      explanation: e.best!.explanation,
-    })),
+    via: accepted.map((e) => ({ profileId: e.profileId, ...linkOf(e) })),
     conflicts,
   };
 }
@@ -197,7 +269,7 @@ export interface ClusterLink {
   recordKey: string;
   profileId: string;
   via: string;
-  explanation: MatchExplanation;
+  explanation: PlacementExplanation;
 }
 
 export interface ClusterResult {

@@ -287,6 +287,19 @@ export function conflictBetween(a: SourceRecord, b: SourceRecord): string | null
   return conflictBetweenOf(a, b, featuresOf(a), featuresOf(b));
 }
 
+/**
+ * The hard negative a person's decision cannot override: two different
+ * personnummer or samordningsnummer are legally two people (the source record
+ * must be corrected). A birth date or gender that disagrees is usually a typo
+ * in a contact list, and a person who knows may merge across it.
+ */
+export function personnummerConflict(a: SourceRecord, b: SourceRecord): string | null {
+  const fa = featuresOf(a);
+  const fb = featuresOf(b);
+  if (fa.personnummer === undefined || fb.personnummer === undefined) return null;
+  return conflictBetweenOf(a, b, fa, fb);
+}
+
 /** conflictBetween for callers that hold the features already. */
 export function conflictBetweenOf(
   a: SourceRecord,

@@ -79,12 +79,8 @@ export async function openProfile(
       `profile ${id} does not exist; find profiles with GET /api/profiles?q=`,
     );
   // A merged profile is as visible as the profile it lives on in.
-  let current = profile;
-  for (let hops = 0; current.status === 'merged' && current.mergedInto && hops < 20; hops++) {
-    const next = await getProfile(deps.db, current.mergedInto);
-    if (!next) break;
-    current = next;
-  }
+  const current = await currentProfile(deps, profile);
+  if (current.status === 'dissolved') throw await dissolved(req, deps, id, current.id);
   const fhirPatients = await fhirPatientIds(deps.db, current.id);
   const p = req.principal;
   if (!p) throw forbidden(req, 'sign in first');
@@ -114,6 +110,86 @@ export async function openProfile(
     req,
     `profile ${id} is not related to your care units (${p.careUnits.join(', ') || 'none'})${p.permissions.has('emergency:access') ? '; if care requires it, open the patient with emergency access (POST /api/auth/emergency-access), which is flagged in the audit log' : ''}`,
     'care-unit',
+  );
+}
+
+/** The profile a merged one lives on in (itself when not merged). */
+async function currentProfile(deps: PatientRouteDeps, profile: Profile): Promise<Profile> {
+  let current = profile;
+  for (let hops = 0; current.status === 'merged' && current.mergedInto && hops < 20; hops++) {
+    const next = await getProfile(deps.db, current.mergedInto);
+    if (!next) break;
+    current = next;
+  }
+  return current;
+}
+
+/**
+ * A dissolved profile holds no record: its records moved to other profiles
+ * (or were suppressed). The answer names the profiles that took them, those
+ * the caller may open.
+ */
+async function dissolved(
+  req: FastifyRequest,
+  deps: PatientRouteDeps,
+  id: string,
+  dissolvedId: string,
+): Promise<ProblemError> {
+  const [h] = await deps.db.query<{ other_profiles: string[] }>(
+    `SELECT other_profiles FROM patient_history WHERE profile_id = $1 AND kind = 'dissolve' ORDER BY seq DESC LIMIT 1`,
+    [dissolvedId],
+  );
+  const now: string[] = [];
+  for (const o of h?.other_profiles ?? []) {
+    const p = await getProfile(deps.db, o);
+    const c = p && (await currentProfile(deps, p));
+    if (c?.status === 'active' && !now.includes(c.id)) now.push(c.id);
+  }
+  const visible = await visibleProfiles(req, deps, now);
+  const named = now.filter((x) => visible.has(x));
+  return new ProblemError(
+    410,
+    'Gone',
+    `profile ${id} no longer holds any source record: ${
+      named.length > 0
+        ? `they moved to ${named.length === 1 ? 'profile' : 'profiles'} ${named.join(', ')}; open ${named.length === 1 ? 'that one' : 'those'} instead`
+        : 'they moved to other profiles; find the person with GET /api/profiles?q='
+    }`,
+  );
+}
+
+/**
+ * Which of these profiles the caller may open, by the rule of openProfile
+ * (without auditing or refusing): every one for organisation-wide roles;
+ * otherwise those with an EHR patient in the caller's care units or opened
+ * with emergency access. A profile from contact lists only is seen by
+ * organisation-wide roles only. For active profiles (a merged one's
+ * visibility is its survivor's).
+ */
+export async function visibleProfiles(
+  req: FastifyRequest,
+  deps: PatientRouteDeps,
+  profileIds: readonly string[],
+): Promise<Set<string>> {
+  const p = req.principal;
+  if (!p || profileIds.length === 0) return new Set();
+  if (orgWide(p)) return new Set(profileIds);
+  const rows = await deps.db.query<{ profile_id: string; external_id: string }>(
+    `SELECT r.profile_id, r.external_id FROM patient_record r JOIN patient_source s ON s.name = r.source
+     WHERE r.profile_id = ANY($1::uuid[]) AND s.kind = 'fhir' AND NOT r.deleted`,
+    [[...new Set(profileIds)]],
+  );
+  if (rows.length === 0) return new Set();
+  const scope = await patientScope(deps.db, deps.clock, p);
+  const unit = await unitPatients(
+    deps.db,
+    scope,
+    rows.map((r) => r.external_id),
+  );
+  return new Set(
+    rows
+      .filter((r) => unit.has(r.external_id) || scope.emergency.has(r.external_id))
+      .map((r) => r.profile_id),
   );
 }
 

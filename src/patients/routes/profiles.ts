@@ -32,10 +32,22 @@ import {
   type PatientRouteDeps,
   problem,
   requireActive,
+  visibleProfiles,
   visibleRecords,
 } from './context.ts';
 
 const READ = { access: { permission: 'patient:read' as const } };
+
+/** How a settled conflict was settled (unify/conflicts.ts), as the resolve route says it. */
+const RESOLUTION_TEXT: Record<string, string> = {
+  'same-person': 'decided: the same person',
+  'different-people': 'decided: different people',
+  decided: 'decided by a person',
+  joined: 'the record has joined that profile by itself',
+  'record-removed': 'the record was deleted at its source or suppressed',
+  erased: 'one side was erased',
+  'profile-dissolved': 'the profile no longer holds any record',
+};
 const WRITE = { access: { permission: 'patient:write' as const } };
 const TAGS = ['profiles'];
 
@@ -118,8 +130,18 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
         'read',
         clinicalVisible ? 'patient 360 with clinical summary' : 'patient 360',
       );
+      // A possible duplicate names the other profile only to a caller who may open it.
+      const others = await visibleProfiles(
+        req,
+        deps,
+        detail!.conflicts.flatMap((c) => (c.otherProfileId ? [c.otherProfileId] : [])),
+      );
+      const conflicts = detail!.conflicts.map((c) => ({
+        ...c,
+        otherProfileId: c.otherProfileId && others.has(c.otherProfileId) ? c.otherProfileId : null,
+      }));
       return assemble360({
-        detail: { ...detail!, records: visibleRecords(opened, detail!.records) },
+        detail: { ...detail!, records: visibleRecords(opened, detail!.records), conflicts },
         fhirPatients: opened.visiblePatients,
         resources,
         clinicalVisible,
@@ -214,10 +236,19 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
     '/api/profiles/merge',
     {
       schema: {
-        summary: 'Merge profiles a person has confirmed to be one patient',
+        summary:
+          'Merge profiles a person has confirmed to be one patient (overriding a birth-date or gender disagreement, never two personnummer)',
         tags: TAGS,
         body: MergeBody,
-        response: { 200: z.object({ profileId: z.string(), merged: z.array(z.string()) }) },
+        response: {
+          200: z.object({
+            profileId: z.string(),
+            merged: z.array(z.string()),
+            overrode: z
+              .array(z.string())
+              .describe('The disagreements between the records this decision overrode (also in the history)'),
+          }),
+        },
       },
       config: WRITE,
     },
@@ -274,10 +305,19 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
         id: string;
         record_id: string;
         profile_id: string;
+        other_profile: string | null;
         reason: string;
         at: Date;
       }>(
-        `SELECT id, record_id, profile_id, reason, at FROM patient_match_conflict WHERE resolved_at IS NULL ORDER BY at LIMIT 500`,
+        `SELECT c.id, c.record_id, c.profile_id, c.reason, c.at,
+           (SELECT p.id FROM patient_record r JOIN patient_profile p ON p.id = r.profile_id
+            WHERE r.id = c.record_id AND p.status = 'active' AND p.id <> c.profile_id) AS other_profile
+         FROM patient_match_conflict c WHERE c.resolved_at IS NULL ORDER BY c.at, c.id LIMIT 500`,
+      );
+      const others = await visibleProfiles(
+        req,
+        deps,
+        rows.flatMap((x) => (x.other_profile ? [x.other_profile] : [])),
       );
       audit(req, {
         action: 'search',
@@ -291,6 +331,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
           id: x.id,
           recordId: x.record_id,
           profileId: x.profile_id,
+          otherProfileId: x.other_profile && others.has(x.other_profile) ? x.other_profile : null,
           reason: x.reason,
           at: new Date(x.at).toISOString(),
         })),
@@ -312,16 +353,24 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
       config: WRITE,
     },
     async (req) => {
-      const [cf] = await db.query<{ record_id: string; profile_id: string; record_profile: string | null }>(
-        `SELECT c.record_id, c.profile_id, r.profile_id AS record_profile FROM patient_match_conflict c
-         JOIN patient_record r ON r.id = c.record_id WHERE c.id = $1 AND c.resolved_at IS NULL`,
+      const [cf] = await db.query<{
+        record_id: string;
+        profile_id: string;
+        record_profile: string | null;
+        resolved_at: Date | null;
+        resolution: string | null;
+      }>(
+        `SELECT c.record_id, c.profile_id, r.profile_id AS record_profile, c.resolved_at, c.resolution
+         FROM patient_match_conflict c LEFT JOIN patient_record r ON r.id = c.record_id AND NOT r.deleted AND r.data IS NOT NULL
+         WHERE c.id = $1`,
         [req.params.id],
       );
-      if (!cf)
+      if (!cf) throw new ProblemError(404, 'Not Found', `conflict ${req.params.id} does not exist`);
+      if (cf.resolved_at)
         throw new ProblemError(
-          404,
-          'Not Found',
-          `conflict ${req.params.id} does not exist or is already resolved`,
+          409,
+          'Conflict',
+          `conflict ${req.params.id} was already resolved (${RESOLUTION_TEXT[cf.resolution ?? 'decided'] ?? cf.resolution}) at ${new Date(cf.resolved_at).toISOString()}; nothing is left to decide`,
         );
       const a = await openProfile(req, deps, cf.profile_id);
       // The other side too: resolving must not hand the caller a profile they cannot open.
@@ -344,10 +393,15 @@ export function registerProfileRoutes(app: FastifyInstance, deps: PatientRouteDe
                ON CONFLICT DO NOTHING`,
               [cf.record_id, cf.profile_id, now],
             );
+            await c.query(
+              `DELETE FROM patient_same_person WHERE (record_a = $1 AND record_b IN (SELECT id FROM patient_record WHERE profile_id = $2))
+                 OR (record_b = $1 AND record_a IN (SELECT id FROM patient_record WHERE profile_id = $2))`,
+              [cf.record_id, cf.profile_id],
+            );
           }
           await c.query(
-            'UPDATE patient_match_conflict SET resolved_at = $2, resolved_by = $3 WHERE id = $1',
-            [req.params.id, now, actor],
+            'UPDATE patient_match_conflict SET resolved_at = $2, resolved_by = $3, resolution = $4 WHERE id = $1',
+            [req.params.id, now, actor, req.body.decision],
           );
           return { profileId };
         })

@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { copyValue, inTransaction, type SqlClient } from '../../db/client.ts';
 import { profileIdFor, recordIdFor } from '../ids.ts';
-import { type Candidate, type Placement, type ProfileSummary, placeRecord } from '../match/cluster.ts';
+import {
+  type Candidate,
+  type Placement,
+  type PlacementExplanation,
+  type ProfileSummary,
+  placeRecord,
+} from '../match/cluster.ts';
 import { blockingKeys } from '../match/keys.ts';
 import type { MatchRule } from '../match/rules.ts';
 import type { SourceRecord } from '../model.ts';
 import { identityOf, lookupKeys, markSuppressedProfiles, suppressedHashes } from '../suppression.ts';
-import type { RecordMatch } from './explain.ts';
-import { mergeInto } from './merge.ts';
+import { queueConflicts, settleConflicts } from './conflicts.ts';
+import { actionMatch, type RecordMatch } from './explain.ts';
+import { mergeInto, type RecordMove, retireEmptied } from './merge.ts';
 import { recomputeProfiles } from './recompute.ts';
 
 const PROFILE_LOCK = 0x0f4e_ed02;
@@ -182,7 +189,12 @@ export async function unifyRecords(
     }
     await markSuppressedProfiles(q, ctx.secret, [...left.keys()], ctx, left);
   }
+  const suppressedMoves: RecordMove[] = suppressed.flatMap((x) => {
+    const from = existing.get(x.id)?.profile_id;
+    return from ? [{ from, to: null, record: x.id }] : [];
+  });
   if (pending.length === 0) {
+    await settleConflicts(c, { recordIds: moving }, ctx);
     await recomputeProfiles(c, [...dirty], ctx.now);
     return stats;
   }
@@ -220,12 +232,36 @@ export async function unifyRecords(
     }
     if (list.length) index.set(key, list);
   }
-  const candidateProfiles = [...new Set([...index.values()].flat().map((x) => x.profileId))];
-  const summaries = await loadSummaries(q, candidateProfiles, moving);
   const noMatch = await loadNoMatch(
     q,
     pending.map((p) => p.id),
   );
+  // Records a person confirmed to be the same person as a pending one: candidates whatever their keys.
+  const confirmed = await loadConfirmed(
+    q,
+    pending.map((p) => p.id),
+  );
+  const partnerIds = [...new Set([...confirmed.values()].flatMap((m) => [...m.keys()]))].filter(
+    (id) => !movingSet.has(id),
+  );
+  const partners = new Map(
+    (partnerIds.length
+      ? await q.query<CandidateRow>(
+          `SELECT id, data, profile_id FROM patient_record
+           WHERE id = ANY($1::uuid[]) AND profile_id IS NOT NULL AND NOT deleted AND data IS NOT NULL`,
+          [partnerIds],
+        )
+      : []
+    ).map((r) => [r.id, r]),
+  );
+  const candidateProfiles = [
+    ...new Set([
+      ...[...index.values()].flat().map((x) => x.profileId),
+      ...[...partners.values()].map((r) => r.profile_id),
+    ]),
+  ];
+  const summaries = await loadSummaries(q, candidateProfiles, moving);
+  const pendingById = new Map(pending.map((p) => [p.id, p]));
 
   // Profiles folded during this batch point at their survivor.
   const alias = new Map<string, string>();
@@ -242,13 +278,44 @@ export async function unifyRecords(
   for (const p of pending) {
     const seen = new Set<string>();
     const cands: Candidate[] = [];
+    const sameAs = confirmed.get(p.id);
     for (const k of p.keys)
       for (const cand of index.get(k) ?? []) {
         if (seen.has(cand.recordKey) || cand.recordKey === p.id) continue;
         seen.add(cand.recordKey);
         if (noMatch.has(pairKey(p.id, cand.recordKey))) continue;
-        cands.push({ ...cand, profileId: find(cand.profileId) });
+        cands.push({ ...cand, profileId: find(cand.profileId), confirmed: sameAs?.has(cand.recordKey) });
       }
+    for (const partner of sameAs?.keys() ?? []) {
+      if (seen.has(partner)) continue;
+      const stored = partners.get(partner);
+      const placed = pendingById.get(partner);
+      const cand = stored
+        ? { record: stored.data, profileId: stored.profile_id }
+        : placed?.profileId
+          ? { record: placed.record, profileId: placed.profileId }
+          : null;
+      if (!cand) continue;
+      seen.add(partner);
+      cands.push({
+        recordKey: partner,
+        record: cand.record,
+        profileId: find(cand.profileId),
+        confirmed: true,
+      });
+    }
+    // A rule's explanation, or the person's decision that admitted the record.
+    const explain = (via: string, e: PlacementExplanation): RecordMatch => {
+      if (e.kind !== 'confirmed') return { rule: e.rule, via, explanation: e };
+      const d = sameAs?.get(via);
+      return actionMatch(via, {
+        action: 'manual-merge',
+        actor: d?.actor ?? ctx.actor,
+        reason: d?.reason ?? null,
+        at: new Date(d?.created_at ?? ctx.now).toISOString(),
+        otherProfiles: [],
+      });
+    };
     const placement = placeRecord(p.record, cands, summaryView(summaries, find), ctx.rules);
     for (const cf of placement.conflicts)
       conflicts.push({ record: p.id, profile: find(cf.profileId), reason: cf.reason });
@@ -263,11 +330,7 @@ export async function unifyRecords(
       }
       case 'join':
         p.profileId = find(placement.profileId);
-        p.match = {
-          rule: placement.explanation.rule,
-          via: placement.via,
-          explanation: placement.explanation,
-        };
+        p.match = explain(placement.via, placement.explanation);
         stats.joined++;
         break;
       case 'merge': {
@@ -286,7 +349,7 @@ export async function unifyRecords(
         }
         p.profileId = survivor;
         const first = placement.via[0];
-        p.match = { rule: first.explanation.rule, via: first.recordKey, explanation: first.explanation };
+        p.match = explain(first.recordKey, first.explanation);
         merges.push({ survivor, losers, via: p.id, placement });
         stats.merged += losers.length;
         break;
@@ -400,22 +463,33 @@ export async function unifyRecords(
       via: m.via,
     });
   }
-  if (conflicts.length > 0)
-    await q.query(
-      `INSERT INTO patient_match_conflict (id, record_id, profile_id, reason, at)
-       SELECT gen_random_uuid(), r, p, why, $4 FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS x(r, p, why)
-       ON CONFLICT (record_id, profile_id) DO NOTHING`,
-      [
-        conflicts.map((x) => x.record),
-        conflicts.map((x) => finalId(x.profile)),
-        conflicts.map((x) => x.reason),
-        ctx.now,
-      ],
-    );
+  // A conflict with the profile the record ended up in (a later record of the batch merged them) is none.
+  const placedIn = new Map(pending.map((p) => [p.id, finalId(p.profileId)]));
+  await queueConflicts(
+    c,
+    conflicts
+      .map((x) => ({ ...x, profile: finalId(x.profile) }))
+      .filter((x) => placedIn.get(x.record) !== x.profile),
+    ctx.now,
+  );
   stats.conflicts = conflicts.length;
 
+  // Profiles left with no record: merged into the one that took them all, else dissolved
+  // (not one whose record was suppressed: it stays, marked, for a person to erase).
+  await retireEmptied(
+    c,
+    [
+      ...pending.flatMap((p) =>
+        p.oldProfile ? [{ from: p.oldProfile, to: finalId(p.profileId), record: p.id }] : [],
+      ),
+      ...suppressedMoves,
+    ],
+    ctx,
+  );
   for (const p of pending) dirty.add(finalId(p.profileId));
   for (const d of [...dirty]) dirty.add(finalId(d));
+  // Queued conflicts whose record has now joined that profile (its source was corrected…) are moot.
+  await settleConflicts(c, { profileIds: [...dirty], recordIds: moving }, ctx);
   await recomputeProfiles(c, [...dirty], ctx.now, new Set(toCreate));
   await refreshStatistics(c, fresh.length);
   return stats;
@@ -512,6 +586,35 @@ function summaryView(
 }
 
 const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+interface SamePerson {
+  actor: string;
+  reason: string | null;
+  created_at: Date | string;
+}
+
+/** For each record, the records a person confirmed to be the same person (patient_same_person), with the decision. */
+async function loadConfirmed(
+  q: ReturnType<typeof inTransaction>,
+  ids: readonly string[],
+): Promise<Map<string, Map<string, SamePerson>>> {
+  const rows = await q.query<SamePerson & { record_a: string; record_b: string }>(
+    `SELECT record_a, record_b, actor, reason, created_at FROM patient_same_person
+     WHERE record_a = ANY($1::uuid[]) OR record_b = ANY($1::uuid[])`,
+    [ids],
+  );
+  const out = new Map<string, Map<string, SamePerson>>();
+  const add = (a: string, b: string, d: SamePerson) => {
+    const m = out.get(a) ?? new Map<string, SamePerson>();
+    m.set(b, d);
+    out.set(a, m);
+  };
+  for (const r of rows) {
+    add(r.record_a, r.record_b, r);
+    add(r.record_b, r.record_a, r);
+  }
+  return out;
+}
 
 async function loadNoMatch(
   q: ReturnType<typeof inTransaction>,

@@ -1,10 +1,11 @@
 import { inTransaction, type SqlClient } from '../../db/client.ts';
+import { settleConflicts, settleDissolved } from './conflicts.ts';
 import { actionMatch } from './explain.ts';
 
 export interface HistoryEntry {
   actor: string;
   now: Date;
-  kind: 'merge' | 'split' | 'erase' | 'restrict' | 'unrestrict' | 'manual-merge' | 'suppressed';
+  kind: 'merge' | 'split' | 'erase' | 'restrict' | 'unrestrict' | 'manual-merge' | 'suppressed' | 'dissolve';
   reason?: string;
   recordIds?: readonly string[];
   detail?: unknown;
@@ -111,6 +112,13 @@ export async function mergeInto(
        AND record_id IN (SELECT record_id FROM patient_match_conflict WHERE profile_id = $1)`,
     [survivor, losers],
   );
+  // Two losers may have queued the same record: keep one, an open one if there is.
+  await q.query(
+    `DELETE FROM patient_match_conflict a USING patient_match_conflict b
+     WHERE a.profile_id = ANY($1::uuid[]) AND b.profile_id = ANY($1::uuid[]) AND a.record_id = b.record_id
+       AND a.id <> b.id AND (a.resolved_at IS NOT NULL, a.id) > (b.resolved_at IS NOT NULL, b.id)`,
+    [losers],
+  );
   await q.query('UPDATE patient_match_conflict SET profile_id = $1 WHERE profile_id = ANY($2::uuid[])', [
     survivor,
     losers,
@@ -132,4 +140,97 @@ export async function mergeInto(
     [survivor, losers, e.now],
   );
   await addHistory(c, survivor, losers, e);
+  // A record queued as a possible duplicate of one side is now in the same profile as it.
+  await settleConflicts(c, { profileIds: [survivor] }, e);
+}
+
+/** Where a record of a profile went: another profile, or none (suppressed: it carries an erased person's identifiers). */
+export interface RecordMove {
+  from: string;
+  to: string | null;
+  record: string;
+}
+
+/**
+ * A profile whose records all moved to other profiles must not stay active
+ * and empty. When they all went to one profile it is that person: the empty
+ * one is merged into it like any merge (contact points, consents and
+ * preferences follow, old links redirect). When they went to several it is
+ * `dissolved`: it describes nobody any more. Its "no"s (withdrawals,
+ * objections, do-not-contact, restriction, suppression) are copied to every
+ * profile that took one of its records, failing closed as a split does, since
+ * nobody can tell whose they were. A profile one of whose records was
+ * suppressed stays as it is, marked suppressed (suppression.ts): it may be the
+ * erased person, and the 360 page says to erase it too. Returns the profiles
+ * retired.
+ */
+export async function retireEmptied(
+  c: SqlClient,
+  moves: readonly RecordMove[],
+  a: { actor: string; now: Date },
+): Promise<string[]> {
+  const moved = moves.filter((m) => m.from !== m.to);
+  if (moved.length === 0) return [];
+  const q = inTransaction(c);
+  const retired: string[] = [];
+  const empty = await q.query<{ id: string }>(
+    `SELECT p.id FROM patient_profile p WHERE p.id = ANY($1::uuid[]) AND p.status = 'active'
+       AND NOT EXISTS (SELECT 1 FROM patient_record r WHERE r.profile_id = p.id)`,
+    [[...new Set(moved.map((m) => m.from))]],
+  );
+  for (const { id } of empty) {
+    const mine = moved.filter((m) => m.from === id);
+    const records = [...new Set(mine.map((m) => m.record))];
+    const to = [...new Set(mine.map((m) => m.to))];
+    if (to.includes(null)) continue;
+    const targets = to.filter((t): t is string => t !== null);
+    if (targets.length === 1) {
+      await mergeInto(c, targets[0], [id], {
+        ...a,
+        kind: 'merge',
+        reason: 'its records all moved to this profile',
+        recordIds: records,
+        via: null,
+      });
+    } else await dissolve(c, id, targets, records, a);
+    retired.push(id);
+  }
+  return retired;
+}
+
+async function dissolve(
+  c: SqlClient,
+  id: string,
+  targets: readonly string[],
+  records: readonly string[],
+  a: { actor: string; now: Date },
+): Promise<void> {
+  const q = inTransaction(c);
+  await q.query(
+    `UPDATE patient_profile SET status = 'dissolved', merged_into = NULL, updated_at = $2, version = version + 1
+     WHERE id = $1`,
+    [id, a.now],
+  );
+  await q.query(
+    `UPDATE patient_profile n SET do_not_contact = n.do_not_contact OR o.do_not_contact,
+       restricted = n.restricted OR o.restricted,
+       restricted_reason = CASE WHEN n.restricted THEN n.restricted_reason ELSE o.restricted_reason END,
+       suppressed = n.suppressed OR o.suppressed
+     FROM patient_profile o WHERE o.id = $1 AND n.id = ANY($2::uuid[])`,
+    [id, targets],
+  );
+  await q.query(
+    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
+     SELECT gen_random_uuid(), t, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, $3
+     FROM patient_consent, unnest($2::uuid[]) AS t
+     WHERE profile_id = $1 AND (state = 'withdrawn' OR objection) ORDER BY t, seq`,
+    [id, targets, a.now],
+  );
+  await settleDissolved(c, [id], a);
+  await addHistory(c, id, targets, {
+    ...a,
+    kind: 'dissolve',
+    reason: 'its records moved to different profiles',
+    recordIds: records,
+  });
 }
