@@ -116,7 +116,9 @@ async function sigridProfile(): Promise<{ id: string }> {
 }
 
 /** The open possible duplicate whose reason names a source record ("event-2026/e1"). */
-async function conflictNaming(record: string): Promise<{ id: string; profileId: string }> {
+async function conflictNaming(
+  record: string,
+): Promise<{ id: string; profileId: string; otherProfileId: string | null }> {
   const { conflicts } = await callApi('/api/profile-conflicts');
   return conflicts.find((c: { reason: string }) => c.reason.includes(record));
 }
@@ -125,6 +127,7 @@ async function conflictNaming(record: string): Promise<{ id: string; profileId: 
 const KUND = 'http://region.example.se/kundnummer';
 /** A samordningsnummer: the birth day plus 60. */
 const ANNA_SAMNR = pnr('1980-01-61', '345');
+const ANNA_PNR = pnr('1980-01-01', '123');
 
 /** A contact list as Excel on Swedish Windows saves it: Windows-1252, semicolons, CRLF. */
 const CSV = [
@@ -366,20 +369,21 @@ describe('people and patient 360', () => {
     await page.getByRole('region', { name: 'Profilens historik' }).getByText('Uppdelad').waitFor();
   });
 
-  it('shows identifiers, and a coordinator reviews a possible duplicate: no merge of contradicting records, then not the same person', async () => {
-    // A CRM list and an event list name the same customer number, but the birth dates differ:
+  it('shows identifiers, and a coordinator reviews a possible duplicate: no merge across two personnummer, then not the same person', async () => {
+    // A CRM list and an event list name the same customer number, but not the same personnummer:
     // unification will not join them by itself and queues a possible duplicate.
     await callApi('/api/sources/crm-2026/contacts', {
       csv: [
-        'Förnamn;Efternamn;Födelsedatum;E-post;Identifierare;Identifierare;Id',
-        `Anna;Ek;1980-01-01;anna.ek@example.se;urn:oid:1.2.752.129.2.1.3.3|${ANNA_SAMNR};${KUND}|K-1001;k1`,
+        'Förnamn;Efternamn;Personnummer;E-post;Identifierare;Identifierare;Id',
+        `Anna;Ek;${dashed(ANNA_PNR)};anna.ek@example.se;urn:oid:1.2.752.129.2.1.3.3|${ANNA_SAMNR};${KUND}|K-1001;k1`,
       ].join('\r\n'),
     });
     server.clock.advance(60_000);
     const imported = await callApi('/api/sources/event-2026/contacts', {
-      csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', `Anna;Ek;1980-10-01;${KUND}|K-1001;e1`].join(
-        '\r\n',
-      ),
+      csv: [
+        'Förnamn;Efternamn;Personnummer;Identifierare;Id',
+        `Anna;Ek;${dashed(pnr('1980-01-01', '456'))};${KUND}|K-1001;e1`,
+      ].join('\r\n'),
     });
     expect(imported.stats.conflicts).toBe(1);
     const conflict = await conflictNaming('event-2026/e1');
@@ -402,13 +406,14 @@ describe('people and patient 360', () => {
 
     await page.getByRole('link', { name: 'En möjlig dubblett väntar på granskning.' }).waitFor();
     const duplicates = page.getByRole('region', { name: 'Möjliga dubbletter' });
-    await duplicates.getByText('Olika födelsedatum', { exact: true }).waitFor();
+    await duplicates.getByText('Olika personnummer', { exact: true }).waitFor();
     await duplicates.getByText('event-2026/e1', { exact: false }).waitFor();
     await expectAccessible(page, 'possible duplicates');
 
-    // "The same person" is refused while the records contradict each other; the dialog says why.
+    // "The same person" is refused across two personnummer; the dialog says why.
     await duplicates.getByRole('button', { name: /^Slå ihop med den här profilen/ }).click();
     const merge = page.getByRole('dialog', { name: 'Slå ihop med den här profilen' });
+    await merge.getByText('Posterna har olika personnummer.', { exact: false }).waitFor();
     await merge.getByLabel(/Hur kontrollerade du det/).fill('Ringde Anna och frågade');
     await merge.getByRole('button', { name: 'Slå ihop', exact: true }).click();
     await merge.getByRole('alert').getByText('cannot be one person', { exact: false }).waitFor();
@@ -428,7 +433,7 @@ describe('people and patient 360', () => {
     expect((await callApi('/api/profiles?q=Anna%20Ek')).profiles).toHaveLength(2);
   });
 
-  it('merges a possible duplicate into the profile once the contradicting record is corrected', async () => {
+  it('reviews a possible duplicate through its link to the other profile and merges records that differ only in birth date', async () => {
     await callApi('/api/sources/medlemmar/contacts', {
       csv: [
         'Förnamn;Efternamn;Födelsedatum;E-post;Identifierare;Id',
@@ -436,24 +441,30 @@ describe('people and patient 360', () => {
       ].join('\r\n'),
     });
     server.clock.advance(60_000);
+    // The event list has the birth date mistyped: the two are not joined by themselves.
     await callApi('/api/sources/evenemang/contacts', {
       csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', `Bo;Lund;1975-05-15;${KUND}|K-2002;v1`].join(
         '\r\n',
       ),
     });
     const conflict = await conflictNaming('evenemang/v1');
-    // The event list is corrected: the birth date was mistyped and the customer number copied from the wrong row.
-    // Nothing joins the two by itself now; a person decides.
-    server.clock.advance(60_000);
-    await callApi('/api/sources/evenemang/contacts', {
-      csv: ['Förnamn;Efternamn;Födelsedatum;Identifierare;Id', 'Bo;Lund;1975-05-05;;v1'].join('\r\n'),
-    });
 
     const page = await newPage();
     await signIn(page, 'admin');
     await page.goto(`/profiles/${conflict.profileId}`);
     await page.getByRole('heading', { name: 'Källor (1)' }).waitFor();
     const duplicates = page.getByRole('region', { name: 'Möjliga dubbletter' });
+    await duplicates.getByText('Olika födelsedatum', { exact: true }).waitFor();
+    // The other profile is one link away: the coordinator looks at it, then comes back.
+    const other = duplicates.getByRole('link', { name: /^Öppna den andra profilen/ });
+    expect(await other.getAttribute('href')).toBe(`/profiles/${conflict.otherProfileId}`);
+    await other.click();
+    await page.locator('li.record[data-source="evenemang"]').waitFor();
+    await page.getByRole('heading', { name: 'Källor (1)' }).waitFor();
+    expect(page.url()).toContain(conflict.otherProfileId);
+    await page.goBack();
+    await page.locator('li.record[data-source="medlemmar"]').waitFor();
+
     await duplicates.getByRole('button', { name: /^Slå ihop med den här profilen/ }).click();
     const merge = page.getByRole('dialog', { name: 'Slå ihop med den här profilen' });
     const reason = merge.getByLabel(/Hur kontrollerade du det/);
@@ -466,13 +477,20 @@ describe('people and patient 360', () => {
     await page.getByRole('status').filter({ hasText: 'Profilerna är sammanslagna.' }).waitFor();
     // The older profile survives: this page, now with both records.
     await page.getByRole('heading', { name: 'Källor (2)' }).waitFor();
-    await page.locator('li.record[data-source="evenemang"]').waitFor();
     await duplicates.waitFor({ state: 'detached' });
     await page
       .getByRole('region', { name: 'Profilens historik' })
       .getByText('Sammanslagen manuellt')
       .waitFor();
     expect(page.url()).toContain(conflict.profileId);
+    // The merged-in record says who merged it, when and why, instead of a rule's score.
+    const joined = page.locator('li.record[data-source="evenemang"]');
+    await joined.getByText('Sammanslagen manuellt', { exact: true }).waitFor();
+    await joined
+      .getByText(`${data.users.admin.email} slog ihop profilerna manuellt`, { exact: false })
+      .waitFor();
+    await joined.getByText('Skäl: ”Bo bekräftade i telefon att han anmälde sig till evenemanget”').waitFor();
+    await expectAccessible(page, 'sources after a manual merge');
   });
 
   it('adds a mobile number (a bad one is refused at the field) and sets a bouncing e-mail active again', async () => {
@@ -490,7 +508,7 @@ describe('people and patient 360', () => {
     const points = page.getByRole('region', { name: 'Kontaktuppgifter' });
     const row = points.getByRole('row', { name: /sigrid\.oberg/ });
     await row.getByText('Studsar').waitFor();
-    await row.getByText('1 misslyckade leveranser').click();
+    await row.getByText('1 misslyckad leverans').click();
     await row.getByText('Klagomål').waitFor();
     await row.getByText('Markerad som skräppost av mottagaren', { exact: false }).waitFor();
     await row.getByRole('button', { name: 'Sätt som aktiv sigrid.oberg@example.se' }).click();
@@ -558,9 +576,108 @@ describe('people and patient 360', () => {
     await dialog.getByRole('button', { name: 'Stäng' }).click();
     await page
       .locator('ol.consent-history')
-      .getByText('Väntar på bekräftelse: mätning av öppningar och klick via E-post', { exact: false })
+      .getByText('Väntar på bekräftelse: mätning av öppningar och klick via e-post', { exact: false })
       .first()
       .waitFor();
+  });
+
+  it('flags a profile that carries an erased person’s identifiers: no outreach, and why', async () => {
+    // Two sign-ups of the same person join; a coordinator splits one off, then the person is erased.
+    const row = 'Eva;Ström;1960-02-02;eva.strom@example.se';
+    await callApi('/api/sources/anmalan-a/contacts', {
+      csv: `Förnamn;Efternamn;Födelsedatum;E-post;Id\r\n${row};a1`,
+    });
+    await callApi('/api/sources/anmalan-b/contacts', {
+      csv: `Förnamn;Efternamn;Födelsedatum;E-post;Id\r\n${row};b1`,
+    });
+    const [eva] = (await callApi('/api/profiles?q=eva.strom%40example.se')).profiles;
+    const { records } = await callApi(`/api/profiles/${eva.id}`);
+    const { newProfileId } = await callApi(`/api/profiles/${eva.id}/split`, {
+      json: {
+        recordIds: [records.find((r: { source: string }) => r.source === 'anmalan-b').id],
+        reason: 'Trodde att det var en annan Eva',
+      },
+    });
+    server.clock.advance(60_000);
+    await callApi(`/api/profiles/${eva.id}/erase`, {
+      json: { reason: 'Eva bad om radering', confirm: true },
+    });
+
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.goto(`/profiles/${newProfileId}`);
+    await page.getByRole('heading', { name: 'Eva Ström', level: 1 }).waitFor();
+    await page.locator('ul.flags').getByText('Spärrad: inga utskick').waitFor();
+    await page
+      .getByRole('region', { name: 'Att tänka på' })
+      .getByText('Profilen har identifierare från en person som har raderats', { exact: false })
+      .waitFor();
+    const history = page.getByRole('region', { name: 'Profilens historik' });
+    await history.getByText('Spärrad (spärrlistan)').waitFor();
+    await history.getByText('Har identifierare från en raderad person', { exact: false }).waitFor();
+    const check = page.getByRole('form', { name: 'Får vi kontakta personen?' });
+    await check.getByRole('button', { name: 'Kontrollera' }).click();
+    await check
+      .getByText('Profilen har identifierare från en raderad person (spärrlistan)', { exact: false })
+      .waitFor();
+    await expectAccessible(page, 'suppressed profile');
+  });
+
+  it('shows a double opt-in whose link expired as expired, with a new opt-in to start', async () => {
+    await callApi('/api/sources/nyhetsbrev/contacts', {
+      csv: [
+        'Förnamn;Efternamn;Födelsedatum;E-post;Id',
+        'Karin;Holm;1970-03-03;karin.holm@example.se;n1',
+      ].join('\r\n'),
+    });
+    const [karin] = (await callApi('/api/profiles?q=karin.holm%40example.se')).profiles;
+    const started = await callApi(`/api/profiles/${karin.id}/opt-in`, {
+      json: { email: 'karin.holm@example.se', purpose: 'outreach', topic: null },
+    });
+    // Three days and an hour later Karin has not confirmed: the link (72 hours) has expired.
+    server.clock.advance(73 * 3_600_000);
+    const expired = `Bekräftelselänken gick ut ${new Intl.DateTimeFormat('sv-SE', {
+      dateStyle: 'medium',
+      timeZone: 'Europe/Stockholm',
+    }).format(new Date(started.expiresAt))}`;
+
+    const page = await newPage();
+    await signIn(page, 'admin');
+    await page.goto(`/profiles/${karin.id}`);
+    await page.getByRole('heading', { name: 'Karin Holm', level: 1 }).waitFor();
+    // Not "no consent": the contact point and the matrix say the link expired, and when.
+    const email = page
+      .getByRole('region', { name: 'Kontaktuppgifter' })
+      .getByRole('row', { name: /karin\.holm/ });
+    await email.getByText(expired, { exact: false }).waitFor();
+    const consent = page.getByRole('region', { name: 'Samtycke' });
+    await consent.getByRole('table').getByText(expired, { exact: false }).first().waitFor();
+    await consent
+      .locator('ol.consent-history')
+      .getByText(`${expired}: utskick via e-post, alla ämnen (karin.holm@example.se)`)
+      .waitFor();
+    await page
+      .getByRole('region', { name: 'Tidslinje' })
+      .getByText(`${expired}: utskick via e-post`, { exact: false })
+      .waitFor();
+    const check = consent.getByRole('form', { name: 'Får vi kontakta personen?' });
+    await check.getByLabel('Kanal').selectOption('email');
+    await check.getByRole('button', { name: 'Kontrollera' }).click();
+    await check.getByText('innan bekräftelselänken gick ut', { exact: false }).waitFor();
+    await expectAccessible(page, 'expired opt-in');
+
+    // The notice starts a new opt-in for the same address and purpose.
+    await consent.getByRole('button', { name: /^Starta ny dubbel opt-in/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Starta dubbel opt-in via e-post' });
+    await dialog
+      .getByRole('option', { name: 'karin.holm@example.se', selected: true })
+      .waitFor({ state: 'attached' });
+    await dialog.getByRole('option', { name: 'Utskick', selected: true }).waitFor({ state: 'attached' });
+    await dialog.getByRole('button', { name: 'Skapa bekräftelselänken' }).click();
+    await dialog.getByTestId('opt-in-link').waitFor();
+    await dialog.getByRole('button', { name: 'Stäng' }).click();
+    await email.getByText('Väntar på bekräftelse').waitFor();
+    await consent.getByRole('button', { name: /^Starta ny dubbel opt-in/ }).waitFor({ state: 'detached' });
   });
 
   it('has no serious or critical accessibility violations on the new pages, in both themes', async () => {

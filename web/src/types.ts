@@ -77,6 +77,7 @@ export type {
   ConsentPolicy,
   ConsentState,
   ContactKind,
+  DenyReason,
   Enforcement,
   Purpose,
 } from '../../src/patients/model.ts';
@@ -106,13 +107,16 @@ export type ConsentBodyInput = z.input<typeof ConsentBody>;
 export type PreferencesInput = z.input<typeof PreferencesBody>;
 
 /**
- * ProfileRecordSchema.match is z.unknown(): the unification engine stores how a
- * record joined its profile (src/patients/unify/engine.ts, match/rules.ts
- * MatchExplanation). Null for the record a profile started from.
+ * ProfileRecordSchema.match is z.unknown(): how a record came into its profile
+ * (src/patients/unify/explain.ts RecordMatch). A rule's explanation when one
+ * matched; a merge or a split that placed it says so in placedBy, and then
+ * the rule may be the action itself (no fields compared). Null for the record
+ * a profile started from.
  */
 export interface RecordMatch {
+  /** The rule id, or the action that placed the record (merge, manual-merge, split). */
   rule: string;
-  /** The record key it matched ("source/externalId"). */
+  /** The id of the record of the same profile it was compared with or placed beside. */
   via: string;
   explanation: {
     rule: string;
@@ -121,6 +125,17 @@ export interface RecordMatch {
     threshold: number;
     fields: { field: string; a: string; b: string; similarity: number }[];
   };
+  placedBy?: PlacedBy;
+}
+
+/** A merge or split that put a record where it is (src/patients/unify/explain.ts PlacedBy). */
+export interface PlacedBy {
+  action: 'merge' | 'manual-merge' | 'split';
+  actor: string;
+  /** Null when the reason was cleared (one of the profiles was erased) or none was given. */
+  reason: string | null;
+  at: string;
+  otherProfiles: string[];
 }
 
 /** GET /api/opt-in/:token (public; its schema lives in src/patients/routes/consent.ts). */

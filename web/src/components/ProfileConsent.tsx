@@ -1,12 +1,14 @@
 import { type FormEvent, useId, useState } from 'react';
 import { api, query } from '../api.ts';
-import { isMessageKey, useI18n } from '../i18n/index.tsx';
+import { type MessageKey, useI18n } from '../i18n/index.tsx';
 import type {
   Channel,
   ConsentBodyInput,
+  ConsentEvent,
   ConsentPolicy,
   ConsentRow,
   ContactDecision,
+  DenyReason,
   OptInStarted,
   Patient360,
   Purpose,
@@ -19,8 +21,10 @@ import {
   CHANNEL_LABEL,
   CHANNELS,
   consentEventText,
+  consentScopeText,
   ENFORCEMENT_LABEL,
   evidenceText,
+  expiredOptIns,
   isPurpose,
   KIND_CHANNEL,
   PURPOSE_LABEL,
@@ -315,13 +319,22 @@ function ObjectionDialog({
   );
 }
 
+/** What a new double opt-in starts from: the one whose link expired. */
+interface OptInStart {
+  email: string | null;
+  purpose: Purpose;
+  topic: string | null;
+}
+
 function OptInDialog({
   data,
   policy,
+  initial,
   onClose,
 }: {
   data: Patient360;
   policy: ConsentPolicy | undefined;
+  initial: OptInStart | null;
   onClose(): void;
 }) {
   const { t, dateTime } = useI18n();
@@ -332,10 +345,20 @@ function OptInDialog({
     policy ? policy.enforcement[p].email !== 'not-required' : p !== 'care',
   );
   const purposes: readonly Purpose[] = needYes.length > 0 ? needYes : ['outreach', 'tracking'];
-  const [purpose, setPurpose] = useState<Purpose>(purposes.includes('outreach') ? 'outreach' : purposes[0]);
-  const [email, setEmail] = useState(emails[0]?.value ?? '');
-  const [other, setOther] = useState('');
-  const [topic, setTopic] = useState('');
+  const [purpose, setPurpose] = useState<Purpose>(
+    initial && purposes.includes(initial.purpose)
+      ? initial.purpose
+      : purposes.includes('outreach')
+        ? 'outreach'
+        : purposes[0],
+  );
+  // An address no longer among the contact points is offered as "another address", filled in.
+  const known = initial?.email ? emails.some((p) => p.value === initial.email) : false;
+  const [email, setEmail] = useState(
+    initial?.email ? (known ? initial.email : '') : (emails[0]?.value ?? ''),
+  );
+  const [other, setOther] = useState(initial?.email && !known ? initial.email : '');
+  const [topic, setTopic] = useState(initial?.topic ?? '');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [started, setStarted] = useState<OptInStarted | null>(null);
@@ -440,6 +463,74 @@ function OptInDialog({
   );
 }
 
+/** Every reason the server may give for a no (src/patients/model.ts DENY_REASONS). */
+const DENY_LABEL: Record<DenyReason, MessageKey> = {
+  erased: 'deny.erased',
+  merged: 'deny.merged',
+  restricted: 'deny.restricted',
+  deceased: 'deny.deceased',
+  'do-not-contact': 'deny.do-not-contact',
+  suppressed: 'deny.suppressed',
+  objected: 'deny.objected',
+  'unknown-topic': 'deny.unknown-topic',
+  'no-contact-point': 'deny.no-contact-point',
+  'contact-point-failing': 'deny.contact-point-failing',
+  'shared-contact-point': 'deny.shared-contact-point',
+  'no-consent': 'deny.no-consent',
+  withdrawn: 'deny.withdrawn',
+  'pending-confirmation': 'deny.pending-confirmation',
+};
+
+/** The double opt-ins whose link expired unconfirmed and still decide a cell: staff send a new one. */
+function ExpiredOptIns({
+  rows,
+  events,
+  topic,
+  canWrite,
+  onRestart,
+}: {
+  rows: ConsentRow[];
+  events: ConsentEvent[];
+  topic: Topic;
+  canWrite: boolean;
+  onRestart(start: OptInStart): void;
+}) {
+  const { t, date } = useI18n();
+  const ids = [
+    ...new Set(rows.filter((r) => r.state === 'expired' && !r.objected && r.eventId).map((r) => r.eventId)),
+  ];
+  const list = ids.flatMap((id) => {
+    const e = events.find((x) => x.id === id);
+    return e?.expiresAt ? [{ e, at: e.expiresAt }] : [];
+  });
+  if (list.length === 0) return null;
+  return (
+    <div className="notice expired-opt-ins">
+      <ul className="plain">
+        {list.map(({ e, at }) => {
+          const scope = consentScopeText(e, t, topic);
+          return (
+            <li key={e.id}>
+              <strong>{t('consent.state.expiredAt', { at: date(at) })}</strong>{' '}
+              {t('consent.expired.scope', { scope })}
+              <span className="block">{t('consent.expired.hint')}</span>
+              {canWrite && (
+                <button
+                  type="button"
+                  onClick={() => onRestart({ email: e.contactValue, purpose: e.purpose, topic: e.topic })}
+                >
+                  {t('optIn.restart')}
+                  <span className="visually-hidden">: {scope}</span>
+                </button>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
 /** May we contact the person on a channel, for a purpose and topic? The same decision the senders make. */
 function CanContact({ profileId, policy }: { profileId: string; policy: ConsentPolicy | undefined }) {
   const { t } = useI18n();
@@ -447,6 +538,7 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
   const [channel, setChannel] = useState<Channel>('sms');
   const [purpose, setPurpose] = useState<Purpose>('outreach');
   const [topic, setTopic] = useState('');
+  // Care messages count as clinical unless the request says otherwise (the server's default): the box follows the purpose.
   const [clinical, setClinical] = useState(false);
   const [answer, setAnswer] = useState<ContactDecision | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -462,7 +554,7 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
             channel,
             purpose,
             topic: topic || undefined,
-            clinical: clinical ? 'true' : undefined,
+            clinical: clinical ? 'true' : 'false',
           })}`,
         ),
       );
@@ -471,7 +563,12 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
     }
   };
 
-  const denyKey = answer?.denyReason ? `deny.${answer.denyReason}` : '';
+  const denyText = (a: ContactDecision) => {
+    if (!a.denyReason) return a.reason;
+    // An opt-in whose link expired is "no consent" to the server; the detail says which.
+    if (a.denyReason === 'no-consent' && /link expired/.test(a.detail ?? '')) return t('deny.optInExpired');
+    return t(DENY_LABEL[a.denyReason]);
+  };
   return (
     <form onSubmit={check} className="can-contact" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>{t('canContact.title')}</h3>
@@ -495,7 +592,11 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
           <select
             id={`${id}-purpose`}
             value={purpose}
-            onChange={(e) => isPurpose(e.target.value) && setPurpose(e.target.value)}
+            onChange={(e) => {
+              if (!isPurpose(e.target.value)) return;
+              setPurpose(e.target.value);
+              setClinical(e.target.value === 'care');
+            }}
           >
             {PURPOSES.map((p) => (
               <option key={p} value={p}>
@@ -511,11 +612,19 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
           </select>
         </div>
         <label className="checkbox">
-          <input type="checkbox" checked={clinical} onChange={(e) => setClinical(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={clinical}
+            aria-describedby={`${id}-clinical-hint`}
+            onChange={(e) => setClinical(e.target.checked)}
+          />
           {t('canContact.clinical')}
         </label>
         <button type="submit">{t('canContact.check')}</button>
       </div>
+      <p id={`${id}-clinical-hint`} className="hint">
+        {t('canContact.clinicalHint')}
+      </p>
       <ErrorText error={error} />
       <div role="status">
         {answer &&
@@ -527,7 +636,7 @@ function CanContact({ profileId, policy }: { profileId: string; policy: ConsentP
             </p>
           ) : (
             <p className="answer no">
-              <strong>{t('canContact.no')}</strong> {isMessageKey(denyKey) ? t(denyKey) : answer.reason}
+              <strong>{t('canContact.no')}</strong> {denyText(answer)}
               {answer.detail && (
                 <span className="block hint" lang="en">
                   {answer.detail}
@@ -554,8 +663,10 @@ export function ProfileConsent({
   const { t, date, dateTime } = useI18n();
   const topic = useTopic(policy);
   const [open, setOpen] = useState<'record' | 'objection' | 'opt-in' | null>(null);
+  const [optInFrom, setOptInFrom] = useState<OptInStart | null>(null);
   const [saved, setSaved] = useState(false);
   const history = [...data.consentHistory].sort((a, b) => b.at.localeCompare(a.at));
+  const expired = expiredOptIns(data.consent, data.consentHistory);
   const done = () => {
     setOpen(null);
     setSaved(true);
@@ -574,7 +685,13 @@ export function ProfileConsent({
           <button type="button" onClick={() => setOpen('record')}>
             {t('consent.record')}
           </button>
-          <button type="button" onClick={() => setOpen('opt-in')}>
+          <button
+            type="button"
+            onClick={() => {
+              setOptInFrom(null);
+              setOpen('opt-in');
+            }}
+          >
             {t('optIn.start')}
           </button>
           <button type="button" className="danger" onClick={() => setOpen('objection')}>
@@ -585,6 +702,16 @@ export function ProfileConsent({
       <p className="status" role="status">
         {saved ? t('consent.saved') : ''}
       </p>
+      <ExpiredOptIns
+        rows={data.consent}
+        events={data.consentHistory}
+        topic={topic}
+        canWrite={canWrite}
+        onRestart={(start) => {
+          setOptInFrom(start);
+          setOpen('opt-in');
+        }}
+      />
       <ConsentMatrix rows={data.consent} topic={topic} />
       <p className="hint">{t('consent.matrixHint')}</p>
       <CanContact profileId={data.profile.id} policy={policy} />
@@ -593,23 +720,26 @@ export function ProfileConsent({
         <p className="hint">{t('consent.noHistory')}</p>
       ) : (
         <ol className="plain event-list consent-history">
-          {history.map((e) => (
-            <li key={e.id}>
-              <time dateTime={e.at} className="event-time">
-                {date(e.at)}
-              </time>
-              <span className="event-body">
-                <span
-                  className={`chip ${e.state === 'granted' ? 'yes' : e.state === 'pending' ? 'wait' : 'no'}`}
-                >
-                  {consentEventText(e, t, topic)}
+          {history.map((e) => {
+            const lapsed = expired.get(e.id);
+            return (
+              <li key={e.id}>
+                <time dateTime={e.at} className="event-time">
+                  {date(e.at)}
+                </time>
+                <span className="event-body">
+                  <span
+                    className={`chip ${e.state === 'granted' ? 'yes' : e.state === 'pending' && !lapsed ? 'wait' : 'no'}`}
+                  >
+                    {consentEventText(e, t, topic, lapsed && date(lapsed))}
+                  </span>
+                  <span className="block hint">
+                    {evidenceText(e, t, dateTime)} · {t('consent.by', { actor: e.actor, source: e.source })}
+                  </span>
                 </span>
-                <span className="block hint">
-                  {evidenceText(e, t, dateTime)} · {t('consent.by', { actor: e.actor, source: e.source })}
-                </span>
-              </span>
-            </li>
-          ))}
+              </li>
+            );
+          })}
         </ol>
       )}
       {open === 'record' && (
@@ -618,7 +748,9 @@ export function ProfileConsent({
       {open === 'objection' && (
         <ObjectionDialog profileId={data.profile.id} onClose={() => setOpen(null)} onDone={done} />
       )}
-      {open === 'opt-in' && <OptInDialog data={data} policy={policy} onClose={closeOptIn} />}
+      {open === 'opt-in' && (
+        <OptInDialog data={data} policy={policy} initial={optInFrom} onClose={closeOptIn} />
+      )}
     </section>
   );
 }

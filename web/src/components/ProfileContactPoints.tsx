@@ -6,6 +6,7 @@ import { ErrorText } from './ErrorText.tsx';
 import {
   CHANNEL_LABEL,
   consentCell,
+  consentCellText,
   FAILURE_LABEL,
   KIND_CHANNEL,
   KIND_LABEL,
@@ -28,13 +29,14 @@ function rowFor(consent: ConsentRow[], point: ContactPoint, purpose: Purpose): C
 }
 
 export function ConsentChip({ row }: { row: ConsentRow | undefined }) {
-  const { t } = useI18n();
+  const { t, date } = useI18n();
   if (!row) return <span className="chip neutral">–</span>;
   const cell = consentCell(row);
+  const expired = row.state === 'expired' && !row.objected;
   return (
-    <span className={`chip ${cell.tone}`}>
+    <span className={`chip ${cell.tone}${expired ? ' wrap' : ''}`}>
       <span aria-hidden="true">{row.permits ? '✓' : cell.tone === 'wait' ? '…' : '✕'} </span>
-      {t(cell.label)}
+      {consentCellText(row, t, date)}
       <span className="visually-hidden">
         , {row.permits ? t('consent.permits') : t('consent.notPermits')}
       </span>
@@ -313,7 +315,11 @@ export function ProfileContactPoints({
                     </span>
                     {p.failures.length > 0 && (
                       <details>
-                        <summary>{t('contacts.failures', { n: p.failures.length })}</summary>
+                        <summary>
+                          {p.failures.length === 1
+                            ? t('contacts.failure1')
+                            : t('contacts.failures', { n: p.failures.length })}
+                        </summary>
                         <ul className="plain compact">
                           {p.failures.map((f, i) => (
                             // biome-ignore lint/suspicious/noArrayIndexKey: an append-only history; two entries may share time and kind

@@ -5,18 +5,24 @@ import { useI18n } from '../i18n/index.tsx';
 import type { Patient360 } from '../types.ts';
 import { Dialog } from './Dialog.tsx';
 import { ErrorText } from './ErrorText.tsx';
-import { conflictKind, goldenName } from './patientLabels.ts';
+import { conflictKind } from './patientLabels.ts';
 
 type Conflict = Patient360['conflicts'][number];
 type Decision = 'same-person' | 'different-people';
 
-/** A person's decision on a possible duplicate (POST /api/profile-conflicts/:id/resolve), with the reason it needs. */
+/**
+ * A person's decision on a possible duplicate, with the reason it needs: the
+ * same person merges this profile and the other (POST /api/profiles/merge);
+ * different people are kept apart (POST /api/profile-conflicts/:id/resolve).
+ */
 function DecisionDialog({
+  profileId,
   conflict,
   decision,
   onClose,
   onDone,
 }: {
+  profileId: string;
   conflict: Conflict;
   decision: Decision;
   onClose(): void;
@@ -35,10 +41,16 @@ function DecisionDialog({
     if (reason.trim().length < 3) return setError(new Error(t('duplicates.reasonRequired')));
     setBusy(true);
     try {
-      await api.post(`/api/profile-conflicts/${encodeURIComponent(conflict.id)}/resolve`, {
-        decision,
-        reason: reason.trim(),
-      });
+      if (merge && conflict.otherProfileId)
+        await api.post('/api/profiles/merge', {
+          profileIds: [profileId, conflict.otherProfileId],
+          reason: reason.trim(),
+        });
+      else
+        await api.post(`/api/profile-conflicts/${encodeURIComponent(conflict.id)}/resolve`, {
+          decision,
+          reason: reason.trim(),
+        });
       onDone();
     } catch (err) {
       setError(err);
@@ -51,6 +63,9 @@ function DecisionDialog({
     <Dialog title={merge ? t('duplicates.merge') : t('duplicates.different')} onClose={onClose}>
       <form onSubmit={submit}>
         <p>{merge ? t('duplicates.mergeExplain') : t('duplicates.differentExplain')}</p>
+        {merge && conflictKind(conflict.reason) === 'duplicates.reason.personnummer' && (
+          <p>{t('duplicates.mergePersonnummer')}</p>
+        )}
         <p className="hint" lang="en">
           {conflict.reason}
         </p>
@@ -78,8 +93,9 @@ function DecisionDialog({
 
 /**
  * Possible duplicates unification would not merge by itself (two personnummer,
- * two birth dates…): each with its reason, and (patient:write) the decision —
- * the same person, merged; or different people, never matched again.
+ * two birth dates…): each with its reason and a link to the other profile, and
+ * (patient:write) the decision — the same person, merged; or different
+ * people, never matched again.
  */
 export function ProfileDuplicates({
   data,
@@ -93,7 +109,6 @@ export function ProfileDuplicates({
   const { t, dateTime } = useI18n();
   const [open, setOpen] = useState<{ conflict: Conflict; decision: Decision } | null>(null);
   const [done, setDone] = useState('');
-  const name = goldenName(data.profile.golden);
   const own = new Set(data.records.map((r) => r.id));
 
   return (
@@ -124,26 +139,31 @@ export function ProfileDuplicates({
                     <p className="hint">{t('duplicates.stale')}</p>
                   ) : (
                     <>
-                      {name && (
+                      {c.otherProfileId ? (
                         <p>
-                          <Link to={`/profiles?q=${encodeURIComponent(name)}`}>
-                            {t('duplicates.search', { name })}
+                          <Link to={`/profiles/${encodeURIComponent(c.otherProfileId)}`}>
+                            {t('duplicates.open')}
+                            <span className="visually-hidden">: {kind}</span>
                           </Link>
                         </p>
+                      ) : (
+                        <p className="hint">{t('duplicates.noOther')}</p>
                       )}
                       {canWrite && (
                         <div className="actions">
-                          <button
-                            type="button"
-                            className="primary"
-                            onClick={() => {
-                              setDone('');
-                              setOpen({ conflict: c, decision: 'same-person' });
-                            }}
-                          >
-                            {t('duplicates.merge')}
-                            <span className="visually-hidden">: {kind}</span>
-                          </button>
+                          {c.otherProfileId && (
+                            <button
+                              type="button"
+                              className="primary"
+                              onClick={() => {
+                                setDone('');
+                                setOpen({ conflict: c, decision: 'same-person' });
+                              }}
+                            >
+                              {t('duplicates.merge')}
+                              <span className="visually-hidden">: {kind}</span>
+                            </button>
+                          )}
                           <button
                             type="button"
                             onClick={() => {
@@ -166,6 +186,7 @@ export function ProfileDuplicates({
       )}
       {open && (
         <DecisionDialog
+          profileId={data.profile.id}
           conflict={open.conflict}
           decision={open.decision}
           onClose={() => setOpen(null)}

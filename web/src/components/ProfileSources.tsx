@@ -1,9 +1,9 @@
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api } from '../api.ts';
-import { isMessageKey, useI18n } from '../i18n/index.tsx';
+import { isMessageKey, type MessageKey, useI18n } from '../i18n/index.tsx';
 import { formatPersonnummer } from '../personnummer.ts';
-import type { Patient360, ProfileRecord, RecordMatch } from '../types.ts';
+import type { Patient360, PlacedBy, ProfileRecord, RecordMatch } from '../types.ts';
 import { ErrorText } from './ErrorText.tsx';
 import { identifierText } from './patientLabels.ts';
 import { TableWrap } from './TableWrap.tsx';
@@ -12,11 +12,93 @@ function isMatch(m: unknown): m is RecordMatch {
   return typeof m === 'object' && m !== null && 'explanation' in m && 'via' in m;
 }
 
+const ACTIONS: readonly PlacedBy['action'][] = ['merge', 'manual-merge', 'split'];
+const isAction = (kind: string): kind is PlacedBy['action'] => (ACTIONS as readonly string[]).includes(kind);
+
+function placedByOf(m: RecordMatch): PlacedBy | null {
+  const p = m.placedBy;
+  return p && typeof p === 'object' && isAction(p.action) && typeof p.at === 'string' ? p : null;
+}
+
+/** The action's own sentence, when a merge or split (no rule) put the record here. */
+const PLACED: Record<PlacedBy['action'], MessageKey> = {
+  merge: 'sources.placed.merge',
+  'manual-merge': 'sources.placed.manual-merge',
+  split: 'sources.placed.split',
+};
+
+/** A rule explains the record, and a merge or split is why it was explained (again). */
+const PLACED_AFTER: Record<PlacedBy['action'], MessageKey> = {
+  merge: 'sources.after.merge',
+  'manual-merge': 'sources.after.manual-merge',
+  split: 'sources.after.split',
+};
+
+const PLACED_TITLE: Record<PlacedBy['action'], MessageKey> = {
+  merge: 'sources.placedTitle.merge',
+  'manual-merge': 'sources.placedTitle.manual-merge',
+  split: 'sources.placedTitle.split',
+};
+
+/** Who, when and why: the person's own words as they wrote them. */
+function Placement({ by, sentence }: { by: PlacedBy; sentence: MessageKey }) {
+  const { t, dateTime } = useI18n();
+  // An automatic merge's reason is the engine's fixed English sentence: the words above say it.
+  const reason = by.action === 'merge' ? null : by.reason;
+  return (
+    <>
+      <span className="block">{t(sentence, { actor: by.actor, at: dateTime(by.at) })}</span>
+      {by.action !== 'merge' && (
+        <span className="block placed-reason">
+          {reason ? t('sources.placedReason', { reason }) : t('sources.reasonCleared')}
+        </span>
+      )}
+      {by.action === 'split' && by.otherProfiles.length > 0 && (
+        <span className="block">
+          {t('sources.splitOther')}{' '}
+          {by.otherProfiles.map((p, i) => (
+            <span key={p}>
+              {i > 0 && ', '}
+              <Link to={`/profiles/${encodeURIComponent(p)}`}>{p.slice(0, 8)}</Link>
+            </span>
+          ))}
+        </span>
+      )}
+    </>
+  );
+}
+
 function Explanation({ match, records }: { match: unknown; records: ProfileRecord[] }) {
   const { t, number } = useI18n();
   if (!isMatch(match)) return <p className="hint">{t('sources.firstRecord')}</p>;
   const x = match.explanation;
+  const by = placedByOf(match);
   const via = records.find((r) => r.id === match.via);
+  const record = via ? `${via.source}/${via.externalId}` : match.via.slice(0, 8);
+  // No rule: a person decided earlier that the two records are one person (a merge), and unification kept them together.
+  if (x.kind === 'confirmed')
+    return (
+      <div className="match placed" data-placed="confirmed">
+        <p>
+          <strong>{t('sources.placedTitle.confirmed')}</strong>
+          <span className="block">{t('sources.confirmed', { record })}</span>
+          {by && <Placement by={by} sentence={PLACED_AFTER[by.action]} />}
+        </p>
+      </div>
+    );
+  // No rule decided: a merge or split placed the record, and there is no score to show.
+  if (isAction(x.kind)) {
+    const action = by?.action ?? x.kind;
+    return (
+      <div className="match placed" data-placed={action}>
+        <p>
+          <strong>{t(PLACED_TITLE[action])}</strong>
+          {by ? <Placement by={by} sentence={PLACED[action]} /> : null}
+          {action === 'merge' && <span className="block hint">{t('sources.tiedBy', { record })}</span>}
+        </p>
+      </div>
+    );
+  }
   const ruleKey = `matchRule.${x.kind}`;
   const pct = (v: number) => `${number(Math.round(v * 1000) / 10)} %`;
   return (
@@ -29,8 +111,9 @@ function Explanation({ match, records }: { match: unknown; records: ProfileRecor
         <span className="block">
           {t('sources.score', { score: number(x.score), threshold: number(x.threshold) })}
           {' · '}
-          {t('sources.via', { record: via ? `${via.source}/${via.externalId}` : match.via.slice(0, 8) })}
+          {t('sources.via', { record })}
         </span>
+        {by && <Placement by={by} sentence={PLACED_AFTER[by.action]} />}
       </p>
       {x.fields.length > 0 && (
         <TableWrap label={t('sources.fields')}>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { isMessageKey, type MessageKey, type Translate, useI18n } from '../i18n/index.tsx';
 import type { ConsentPolicy, HistoryItem, Patient360 } from '../types.ts';
-import { consentEventText, evidenceText, topicLabel } from './patientLabels.ts';
+import { consentEventText, evidenceText, expiredOptIns, topicLabel } from './patientLabels.ts';
 
 const SHOWN = 12;
 
@@ -13,10 +13,28 @@ export const HISTORY_LABEL: Record<string, MessageKey> = {
   erase: 'history.kind.erase',
   restrict: 'history.kind.restrict',
   unrestrict: 'history.kind.unrestrict',
+  suppressed: 'history.kind.suppressed',
+  dissolve: 'history.kind.dissolve',
 };
 
 const historyLabel = (t: Translate, h: HistoryItem) =>
   HISTORY_LABEL[h.kind] ? t(HISTORY_LABEL[h.kind]) : h.kind;
+
+/**
+ * The reason as written; the ones the server writes itself (English, fixed:
+ * src/patients/suppression.ts, unify/engine.ts) in the reader's language.
+ */
+const SERVER_REASON: Record<string, MessageKey> = {
+  'a record matched both profiles': 'history.reason.merge',
+  'its records all moved to this profile': 'history.reason.mergeMoved',
+  'its records moved to different profiles': 'history.reason.dissolve',
+};
+
+function historyReason(t: Translate, h: HistoryItem): string | null {
+  if (h.kind === 'suppressed') return t('history.reason.suppressed');
+  const own = h.reason !== null && Object.hasOwn(SERVER_REASON, h.reason) ? SERVER_REASON[h.reason] : null;
+  return own ? t(own) : h.reason;
+}
 
 interface Entry {
   key: string;
@@ -33,19 +51,29 @@ function entries(
   t: Translate,
   lang: 'sv' | 'en',
   dateTime: (v: string) => string,
+  date: (v: string) => string,
 ): Entry[] {
   const topic = (id: string | null) => topicLabel(policy, lang, t, id);
   const out: Entry[] = [];
-  for (const e of data.consentHistory)
+  const expired = expiredOptIns(data.consent, data.consentHistory);
+  for (const e of data.consentHistory) {
+    const lapsed = expired.get(e.id);
     out.push({
       key: `c-${e.id}`,
       at: e.at,
       kind: 'consent',
-      title: consentEventText(e, t, topic),
+      title: consentEventText(e, t, topic, lapsed && date(lapsed)),
       detail: evidenceText(e, t, dateTime),
     });
+  }
   for (const h of data.history)
-    out.push({ key: `h-${h.seq}`, at: h.at, kind: 'profile', title: historyLabel(t, h), detail: h.reason });
+    out.push({
+      key: `h-${h.seq}`,
+      at: h.at,
+      kind: 'profile',
+      title: historyLabel(t, h),
+      detail: historyReason(t, h),
+    });
   data.timeline
     .filter((x) => x.kind === 'clinical')
     .forEach((x, i) => {
@@ -71,9 +99,9 @@ const KIND_LABEL: Record<Entry['kind'], MessageKey> = {
 };
 
 export function ProfileTimeline({ data, policy }: { data: Patient360; policy: ConsentPolicy | undefined }) {
-  const { t, lang, dateTime } = useI18n();
+  const { t, lang, dateTime, date } = useI18n();
   const [all, setAll] = useState(false);
-  const list = entries(data, policy, t, lang, dateTime);
+  const list = entries(data, policy, t, lang, dateTime, date);
   const shown = all ? list : list.slice(0, SHOWN);
   return (
     <section className="card" id="timeline" aria-labelledby="timeline-heading">
@@ -114,32 +142,42 @@ export function ProfileHistory({ history }: { history: HistoryItem[] }) {
         <p className="hint">{t('history.none')}</p>
       ) : (
         <ol className="plain event-list">
-          {history.map((h) => (
-            <li key={h.seq}>
-              <time dateTime={h.at} className="event-time">
-                {dateTime(h.at)}
-              </time>
-              <span className="event-body">
-                <strong>{historyLabel(t, h)}</strong>
-                {h.recordIds.length > 0 && <> · {t('history.records', { n: h.recordIds.length })}</>}
-                <span className="block hint">
-                  {t('history.by', { actor: h.actor })}
-                  {h.reason ? ` · ${h.reason}` : ''}
-                </span>
-                {h.otherProfiles.length > 0 && (
-                  <span className="block">
-                    {t('history.other')}{' '}
-                    {h.otherProfiles.map((p, i) => (
-                      <span key={p}>
-                        {i > 0 && ', '}
-                        <Link to={`/profiles/${encodeURIComponent(p)}`}>{p.slice(0, 8)}</Link>
-                      </span>
-                    ))}
+          {history.map((h) => {
+            const reason = historyReason(t, h);
+            return (
+              <li key={h.seq}>
+                <time dateTime={h.at} className="event-time">
+                  {dateTime(h.at)}
+                </time>
+                <span className="event-body">
+                  <strong>{historyLabel(t, h)}</strong>
+                  {h.recordIds.length > 0 && (
+                    <>
+                      {' · '}
+                      {h.recordIds.length === 1
+                        ? t('history.record1')
+                        : t('history.records', { n: h.recordIds.length })}
+                    </>
+                  )}
+                  <span className="block hint">
+                    {t('history.by', { actor: h.actor })}
+                    {reason ? ` · ${reason}` : ''}
                   </span>
-                )}
-              </span>
-            </li>
-          ))}
+                  {h.otherProfiles.length > 0 && (
+                    <span className="block">
+                      {t('history.other')}{' '}
+                      {h.otherProfiles.map((p, i) => (
+                        <span key={p}>
+                          {i > 0 && ', '}
+                          <Link to={`/profiles/${encodeURIComponent(p)}`}>{p.slice(0, 8)}</Link>
+                        </span>
+                      ))}
+                    </span>
+                  )}
+                </span>
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>

@@ -25,6 +25,14 @@ export const CHANNEL_LABEL: Record<Channel, MessageKey> = {
   push: 'channel.push',
 };
 
+/** A channel inside a sentence ("outreach by e-mail"): lower case where the language writes it so. */
+export const CHANNEL_IN_TEXT: Record<Channel, MessageKey> = {
+  email: 'channel.inText.email',
+  sms: 'channel.inText.sms',
+  letter: 'channel.inText.letter',
+  push: 'channel.inText.push',
+};
+
 export const PURPOSE_LABEL: Record<Purpose, MessageKey> = {
   care: 'purpose.care',
   outreach: 'purpose.outreach',
@@ -99,11 +107,44 @@ export function consentCell(row: Pick<ConsentRow, 'state' | 'enforcement' | 'obj
       return { label: 'consent.state.withdrawn', tone };
     case 'pending':
       return { label: 'consent.state.pending', tone };
+    case 'expired':
+      return { label: 'consent.state.expired', tone };
     default:
       if (row.enforcement === 'not-required') return { label: 'consent.state.notRequired', tone };
       if (row.enforcement === 'opt-out') return { label: 'consent.state.notOptedOut', tone };
       return { label: 'consent.state.none', tone };
   }
+}
+
+/** A cell's words: as consentCell says, an expired opt-in with the day its link expired. */
+export function consentCellText(
+  row: Pick<ConsentRow, 'state' | 'enforcement' | 'objected' | 'permits' | 'expiresAt'>,
+  t: Translate,
+  date: (v: string) => string,
+): string {
+  if (!row.objected && row.state === 'expired' && row.expiresAt)
+    return t('consent.state.expiredAt', { at: date(row.expiresAt) });
+  return t(consentCell(row).label);
+}
+
+/**
+ * The double opt-ins whose confirmation link expired unconfirmed, by consent
+ * event id with the expiry. The server folds them to "expired" in the consent
+ * rows by its own clock; a pending event no row shows any more (a newer one
+ * decides) is expired when its expiry has passed.
+ */
+export function expiredOptIns(
+  rows: readonly ConsentRow[],
+  events: readonly ConsentEvent[],
+  now = Date.now(),
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of rows)
+    if (r.state === 'expired' && r.eventId && r.expiresAt) out.set(r.eventId, r.expiresAt);
+  for (const e of events)
+    if (e.state === 'pending' && e.expiresAt && !out.has(e.id) && Date.parse(e.expiresAt) <= now)
+      out.set(e.id, e.expiresAt);
+  return out;
 }
 
 export const ENFORCEMENT_LABEL: Record<ConsentRow['enforcement'], MessageKey> = {
@@ -112,11 +153,15 @@ export const ENFORCEMENT_LABEL: Record<ConsentRow['enforcement'], MessageKey> = 
   'not-required': 'consent.enforcement.not-required',
 };
 
-/** "Consent given: outreach by e-mail, newsletter (anna@example.se)". */
+/**
+ * "Consent given: outreach by e-mail, newsletter (anna@example.se)";
+ * `expired` (a formatted date): a double opt-in whose link expired unconfirmed.
+ */
 export function consentEventText(
   e: ConsentEvent,
   t: Translate,
   topic: (id: string | null) => string,
+  expired?: string,
 ): string {
   if (e.objection) return t('consent.event.objection');
   const state =
@@ -124,13 +169,24 @@ export function consentEventText(
       ? t('consent.event.granted')
       : e.state === 'withdrawn'
         ? t('consent.event.withdrawn')
-        : t('consent.event.pending');
+        : expired
+          ? t('consent.event.expired', { at: expired })
+          : t('consent.event.pending');
+  return `${state}: ${consentScopeText(e, t, topic)}`;
+}
+
+/** "outreach by e-mail, newsletter (anna@example.se)": what a consent event is about. */
+export function consentScopeText(
+  e: Pick<ConsentEvent, 'purpose' | 'channel' | 'topic' | 'contactValue'>,
+  t: Translate,
+  topic: (id: string | null) => string,
+): string {
   const scope = t('consent.event.scope', {
     purpose: t(PURPOSE_LABEL[e.purpose]).toLowerCase(),
-    channel: e.channel ? t(CHANNEL_LABEL[e.channel]) : t('consent.allChannels'),
+    channel: e.channel ? t(CHANNEL_IN_TEXT[e.channel]) : t('consent.allChannels'),
     topic: topic(e.topic).toLowerCase(),
   });
-  return `${state}: ${scope}${e.contactValue ? ` (${e.contactValue})` : ''}`;
+  return `${scope}${e.contactValue ? ` (${e.contactValue})` : ''}`;
 }
 
 /** How the change is proven. */
@@ -143,8 +199,11 @@ export function evidenceText(e: ConsentEvent, t: Translate, dateTime: (v: string
       return t('evidence.form', { form: ev.form });
     case 'reply':
       return t('evidence.reply', { text: ev.text, from: ev.from });
-    case 'staff':
-      return t('evidence.staff', { note: ev.note });
+    case 'staff': {
+      // The server's own note when staff start a double opt-in (src/patients/routes/consent.ts).
+      const optIn = /^double opt-in started for (\S+)$/.exec(ev.note);
+      return optIn ? t('evidence.optInStarted', { email: optIn[1] }) : t('evidence.staff', { note: ev.note });
+    }
     case 'double-opt-in':
       return t('evidence.doubleOptIn', { at: dateTime(ev.confirmedAt) });
     case 'import':

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
+import { ApiError } from '../api.ts';
 import { ErrorText } from '../components/ErrorText.tsx';
 import '../components/patients.css';
 import { ProfileClinical } from '../components/ProfileClinical.tsx';
@@ -26,6 +27,8 @@ import { useSession } from '../session.tsx';
 import type { Channel, ConsentPolicy, Patient360 } from '../types.ts';
 import { useLoad } from '../useLoad.ts';
 
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
 const GENDER: Record<string, MessageKey> = {
   male: 'gender.male',
   female: 'gender.female',
@@ -41,6 +44,7 @@ const GENDER: Record<string, MessageKey> = {
 const KNOWN_WARNING = [
   / is shared with \d+ other profile/,
   /^Processing is restricted/,
+  /identifiers of an erased person/,
   /possible duplicate/,
 ];
 
@@ -51,7 +55,7 @@ interface Warning {
   href?: string;
 }
 
-function warnings(data: Patient360, t: Translate): Warning[] {
+function warnings(data: Patient360, t: Translate, privacy: boolean): Warning[] {
   const out: Warning[] = [];
   for (const p of data.contactPoints)
     if (p.status !== 'removed' && p.sharedWith > 0 && !p.verifiedOwn)
@@ -63,6 +67,8 @@ function warnings(data: Patient360, t: Translate): Warning[] {
         }),
       });
   if (data.profile.restricted) out.push({ text: t('profile.warn.restricted') });
+  if (data.profile.suppressed)
+    out.push({ text: t('profile.warn.suppressed'), href: privacy ? '#privacy' : undefined });
   if (data.conflicts.length === 1) out.push({ text: t('profile.warn.conflict'), href: '#duplicates' });
   if (data.conflicts.length > 1)
     out.push({ text: t('profile.warn.conflicts', { n: data.conflicts.length }), href: '#duplicates' });
@@ -92,22 +98,32 @@ export function ProfilePage() {
   const navigate = useNavigate();
   const { can } = useSession();
   const languageName = useLanguageName();
-  const profile = useLoad<Patient360>(`/api/profiles/${encodeURIComponent(id)}`);
+  const path = `/api/profiles/${encodeURIComponent(id)}`;
+  const profile = useLoad<Patient360>(path);
   const policy = useLoad<ConsentPolicy>('/api/settings/consent-policy');
-  const data = profile.data;
+  // Not the previous person's page while the next one loads (a link from one profile to another):
+  // the answer for this address, or a profile already redirected to (a merged one's survivor).
+  const data =
+    profile.data && (profile.loaded === path || profile.data.profile.id === id) ? profile.data : undefined;
   const canWrite = can('patient:write');
   const privacy = can('privacy:manage');
 
   // A merged profile answers with its survivor: show the survivor's address.
   useEffect(() => {
-    if (data && data.profile.id !== id)
+    if (data && profile.loaded === path && data.profile.id !== id)
       navigate(`/profiles/${encodeURIComponent(data.profile.id)}`, { replace: true });
-  }, [data, id, navigate]);
+  }, [data, profile.loaded, path, id, navigate]);
 
   const name = data ? goldenName(data.profile.golden) || t('patient.unnamed') : '';
   useEffect(() => {
     if (name) document.title = `${name} – ${t('app.name')}`;
   }, [name, t]);
+
+  // 410: the profile was dissolved, its records moved to other profiles; the detail names those the caller may open.
+  const gone = profile.error instanceof ApiError && profile.error.status === 410;
+  const movedTo = gone
+    ? [...new Set((profile.error as ApiError).detail.match(UUID) ?? [])].filter((x) => x !== id)
+    : [];
 
   if (!data)
     return (
@@ -116,7 +132,28 @@ export function ProfilePage() {
           <Link to="/profiles">{t('profile.back')}</Link>
         </p>
         <h1>{t('profile.title')}</h1>
-        <ErrorText error={profile.error} />
+        {gone ? (
+          <div className="notice" role="alert">
+            <p>{t('profile.dissolved')}</p>
+            {movedTo.length > 0 ? (
+              <ul>
+                {movedTo.map((p) => (
+                  <li key={p}>
+                    <Link to={`/profiles/${encodeURIComponent(p)}`}>
+                      {t('profile.movedTo', { id: p.slice(0, 8) })}
+                    </Link>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p>
+                <Link to="/profiles">{t('profile.findPerson')}</Link>
+              </p>
+            )}
+          </div>
+        ) : (
+          <ErrorText error={profile.error} />
+        )}
         {!profile.error && <p aria-live="polite">{t('common.loading')}</p>}
       </>
     );
@@ -124,7 +161,7 @@ export function ProfilePage() {
   const g = data.profile.golden;
   const age = ageOf(g.birthDate);
   const erased = data.profile.status === 'erased';
-  const list = warnings(data, t);
+  const list = warnings(data, t, privacy);
   const sections = SECTIONS.filter(
     ([s]) =>
       (s !== 'duplicates' || data.conflicts.length > 0) &&
@@ -181,6 +218,7 @@ export function ProfilePage() {
         <ul className="plain flags" aria-label={t('profile.flags')}>
           {erased && <li className="badge warn">{t('profile.flag.erased')}</li>}
           {data.profile.restricted && <li className="badge warn">{t('profile.flag.restricted')}</li>}
+          {data.profile.suppressed && <li className="badge warn">{t('profile.flag.suppressed')}</li>}
           {data.profile.doNotContact && <li className="badge warn">{t('profile.flag.doNotContact')}</li>}
           {g.deceased && <li className="badge warn">{t('profile.flag.deceased')}</li>}
         </ul>
