@@ -255,15 +255,17 @@ export const patientMigrations: Record<string, Migration> = {
         FROM patient_record r WHERE r.id = m.record_id AND r.profile_id = m.profile_id AND m.resolved_at IS NULL`.execute(
         db,
       );
-      // Profiles earlier versions left active when their records all moved away (not one kept,
-      // marked, because its record carried an erased person's identifiers).
-      await sql`
-        UPDATE patient_profile p SET status = 'dissolved', updated_at = now(), version = version + 1
-        WHERE p.status = 'active' AND NOT p.suppressed
-          AND NOT EXISTS (SELECT 1 FROM patient_record r WHERE r.profile_id = p.id)`.execute(db);
+      // A profile that lost records while keeping others: if it empties later, what it still holds
+      // cannot be told apart from the departed records' (merge.ts retireEmptied dissolves it).
+      // Profiles earlier versions left empty stay active: where their records went is not known,
+      // and an active profile can still be exported and erased.
+      await sql`ALTER TABLE patient_profile ADD COLUMN shed_records boolean NOT NULL DEFAULT false`.execute(
+        db,
+      );
     },
     async down(db: Kysely<any>) {
       await sql`UPDATE patient_profile SET status = 'active' WHERE status = 'dissolved'`.execute(db);
+      await sql`ALTER TABLE patient_profile DROP COLUMN shed_records`.execute(db);
       await sql`DROP INDEX patient_match_conflict_open`.execute(db);
       await sql`ALTER TABLE patient_match_conflict DROP COLUMN resolution`.execute(db);
       await sql`DROP INDEX patient_no_match_b`.execute(db);

@@ -9,7 +9,7 @@ import { addSuppression, identityOf, markSuppressedProfiles, tombstoneKeys } fro
 import { settleConflicts, settleErased } from './unify/conflicts.ts';
 import { lockProfiles } from './unify/engine.ts';
 import { explainAfterSplit, type PlacedBy, type RecordMatch } from './unify/explain.ts';
-import { addHistory, mergeInto } from './unify/merge.ts';
+import { addHistory, carryRefusals, mergeInto } from './unify/merge.ts';
 import { recomputeProfiles } from './unify/recompute.ts';
 
 /** A request a person cannot fix by retrying: names what is wrong and what to do. */
@@ -146,20 +146,7 @@ export async function splitProfile(
      ON CONFLICT DO NOTHING`,
     [profileId, newId, a.now, movedValues],
   );
-  // Fail closed: whoever of the two said no (do-not-contact, restriction, a withdrawal or an
-  // objection), the split-off profile keeps saying no until a person checks.
-  await c.query(
-    `UPDATE patient_profile n SET do_not_contact = o.do_not_contact, restricted = o.restricted, restricted_reason = o.restricted_reason,
-       suppressed = o.suppressed
-     FROM patient_profile o WHERE o.id = $1 AND n.id = $2`,
-    [profileId, newId],
-  );
-  await c.query(
-    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
-     SELECT gen_random_uuid(), $2, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, $3
-     FROM patient_consent WHERE profile_id = $1 AND (state = 'withdrawn' OR objection) ORDER BY seq`,
-    [profileId, newId, a.now],
-  );
+  await carryRefusals(c, profileId, [newId], a.now);
   await explainSplit(c, all, moving, { profileId, newId, reason, ...a });
   await recomputeProfiles(c, [profileId, newId], a.now);
   await addHistory(c, profileId, [newId], { ...a, kind: 'split', reason, recordIds: [...moving] });

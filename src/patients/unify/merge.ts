@@ -155,8 +155,9 @@ export interface RecordMove {
  * A profile whose records all moved to other profiles must not stay active
  * and empty. When they all went to one profile it is that person: the empty
  * one is merged into it like any merge (contact points, consents and
- * preferences follow, old links redirect). When they went to several it is
- * `dissolved`: it describes nobody any more. Its "no"s (withdrawals,
+ * preferences follow, old links redirect) — unless it had already lost
+ * records to others in an earlier batch (shed_records), since its consents may
+ * then be theirs. Otherwise it is `dissolved`: it describes nobody any more. Its "no"s (withdrawals,
  * objections, do-not-contact, restriction, suppression) are copied to every
  * profile that took one of its records, failing closed as a split does, since
  * nobody can tell whose they were. A profile one of whose records was
@@ -173,18 +174,29 @@ export async function retireEmptied(
   if (moved.length === 0) return [];
   const q = inTransaction(c);
   const retired: string[] = [];
-  const empty = await q.query<{ id: string }>(
-    `SELECT p.id FROM patient_profile p WHERE p.id = ANY($1::uuid[]) AND p.status = 'active'
-       AND NOT EXISTS (SELECT 1 FROM patient_record r WHERE r.profile_id = p.id)`,
+  const left = await q.query<{ id: string; shed_records: boolean; empty: boolean }>(
+    `SELECT p.id, p.shed_records, NOT EXISTS (SELECT 1 FROM patient_record r WHERE r.profile_id = p.id) AS empty
+     FROM patient_profile p WHERE p.id = ANY($1::uuid[]) AND p.status = 'active'`,
     [[...new Set(moved.map((m) => m.from))]],
   );
-  for (const { id } of empty) {
+  // A profile that keeps some records while others leave remembers it: should it empty in a
+  // later batch, the records that left earlier went elsewhere, so "all moved to one profile"
+  // would hand their consents to whoever took the last ones.
+  const shedding = left.filter((p) => !p.empty).map((p) => p.id);
+  if (shedding.length > 0)
+    await q.query('UPDATE patient_profile SET shed_records = true WHERE id = ANY($1::uuid[])', [shedding]);
+  // Their "no"s go with the records that left, as in a split.
+  for (const id of shedding) {
+    const to = moved.filter((m) => m.from === id).map((m) => m.to);
+    await carryRefusals(c, id, [...new Set(to.filter((t): t is string => t !== null))], a.now);
+  }
+  for (const { id, shed_records } of left.filter((p) => p.empty)) {
     const mine = moved.filter((m) => m.from === id);
     const records = [...new Set(mine.map((m) => m.record))];
     const to = [...new Set(mine.map((m) => m.to))];
     if (to.includes(null)) continue;
     const targets = to.filter((t): t is string => t !== null);
-    if (targets.length === 1) {
+    if (targets.length === 1 && !shed_records) {
       await mergeInto(c, targets[0], [id], {
         ...a,
         kind: 'merge',
@@ -211,21 +223,7 @@ async function dissolve(
      WHERE id = $1`,
     [id, a.now],
   );
-  await q.query(
-    `UPDATE patient_profile n SET do_not_contact = n.do_not_contact OR o.do_not_contact,
-       restricted = n.restricted OR o.restricted,
-       restricted_reason = CASE WHEN n.restricted THEN n.restricted_reason ELSE o.restricted_reason END,
-       suppressed = n.suppressed OR o.suppressed
-     FROM patient_profile o WHERE o.id = $1 AND n.id = ANY($2::uuid[])`,
-    [id, targets],
-  );
-  await q.query(
-    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
-     SELECT gen_random_uuid(), t, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, $3
-     FROM patient_consent, unnest($2::uuid[]) AS t
-     WHERE profile_id = $1 AND (state = 'withdrawn' OR objection) ORDER BY t, seq`,
-    [id, targets, a.now],
-  );
+  await carryRefusals(c, id, targets, a.now);
   await settleDissolved(c, [id], a);
   await addHistory(c, id, targets, {
     ...a,
@@ -233,4 +231,41 @@ async function dissolve(
     reason: 'its records moved to different profiles',
     recordIds: records,
   });
+}
+
+/**
+ * Fail closed when records part: whoever said no on `from` (do-not-contact,
+ * restriction, suppression, a withdrawal or an objection), each of `targets`
+ * keeps saying no until a person checks, since nobody can tell whose the no
+ * was. A refusal a target already holds is not copied twice.
+ */
+export async function carryRefusals(
+  c: SqlClient,
+  from: string,
+  targets: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (targets.length === 0) return;
+  const q = inTransaction(c);
+  await q.query(
+    `UPDATE patient_profile n SET do_not_contact = n.do_not_contact OR o.do_not_contact,
+       restricted = n.restricted OR o.restricted,
+       restricted_reason = CASE WHEN n.restricted THEN n.restricted_reason ELSE o.restricted_reason END,
+       suppressed = n.suppressed OR o.suppressed
+     FROM patient_profile o WHERE o.id = $1 AND n.id = ANY($2::uuid[])`,
+    [from, targets],
+  );
+  await q.query(
+    `INSERT INTO patient_consent (id, profile_id, channel, contact_value, purpose, topic, state, objection, source, actor, evidence, at, recorded_at)
+     SELECT gen_random_uuid(), t, o.channel, o.contact_value, o.purpose, o.topic, o.state, o.objection, o.source, o.actor, o.evidence, o.at, $3
+     FROM patient_consent o, unnest($2::uuid[]) AS t
+     WHERE o.profile_id = $1 AND (o.state = 'withdrawn' OR o.objection)
+       AND NOT EXISTS (
+         SELECT 1 FROM patient_consent x WHERE x.profile_id = t AND x.at = o.at AND x.state = o.state
+           AND x.objection = o.objection AND x.purpose = o.purpose
+           AND x.channel IS NOT DISTINCT FROM o.channel AND x.topic IS NOT DISTINCT FROM o.topic
+           AND x.contact_value IS NOT DISTINCT FROM o.contact_value)
+     ORDER BY t, o.seq`,
+    [from, targets, now],
+  );
 }

@@ -11,18 +11,16 @@ type Conflict = Patient360['conflicts'][number];
 type Decision = 'same-person' | 'different-people';
 
 /**
- * A person's decision on a possible duplicate, with the reason it needs: the
- * same person merges this profile and the other (POST /api/profiles/merge);
- * different people are kept apart (POST /api/profile-conflicts/:id/resolve).
+ * A person's decision on a possible duplicate, with the reason it needs
+ * (POST /api/profile-conflicts/{id}/resolve): the same person merges this
+ * profile and the other; different people are kept apart for good.
  */
 function DecisionDialog({
-  profileId,
   conflict,
   decision,
   onClose,
   onDone,
 }: {
-  profileId: string;
   conflict: Conflict;
   decision: Decision;
   onClose(): void;
@@ -41,16 +39,11 @@ function DecisionDialog({
     if (reason.trim().length < 3) return setError(new Error(t('duplicates.reasonRequired')));
     setBusy(true);
     try {
-      if (merge && conflict.otherProfileId)
-        await api.post('/api/profiles/merge', {
-          profileIds: [profileId, conflict.otherProfileId],
-          reason: reason.trim(),
-        });
-      else
-        await api.post(`/api/profile-conflicts/${encodeURIComponent(conflict.id)}/resolve`, {
-          decision,
-          reason: reason.trim(),
-        });
+      // The decision closes this entry as decided (and audits it); "same person" merges the two profiles.
+      await api.post(`/api/profile-conflicts/${encodeURIComponent(conflict.id)}/resolve`, {
+        decision,
+        reason: reason.trim(),
+      });
       onDone();
     } catch (err) {
       setError(err);
@@ -186,7 +179,6 @@ export function ProfileDuplicates({
       )}
       {open && (
         <DecisionDialog
-          profileId={data.profile.id}
           conflict={open.conflict}
           decision={open.decision}
           onClose={() => setOpen(null)}
