@@ -277,6 +277,10 @@ export async function mergeProfiles(
   return { profileId: survivor, merged: losers, overrode: named };
 }
 
+/** What an erased profile keeps: its id and status, nothing that names the person. */
+const ERASED = `status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL, birth_date = NULL,
+  language = NULL, preferred_channel = NULL, restricted_reason = NULL`;
+
 /**
  * GDPR art. 17. Outreach data goes: contact-list records, contact points,
  * consents, opt-ins and the golden record. What stays: the EHR's own Patient
@@ -368,8 +372,7 @@ export async function eraseProfile(
   );
   // Profiles merged into this one earlier still hold a golden record of the same person.
   await q.query(
-    `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
-       birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2
+    `UPDATE patient_profile SET ${ERASED}, updated_at = $2
      WHERE merged_into = $1`,
     [profileId, a.now],
   );
@@ -386,15 +389,13 @@ export async function eraseProfile(
     for (const t of ['patient_contact_point', 'patient_consent', 'patient_opt_in'])
       await q.query(`DELETE FROM ${t} WHERE profile_id = ANY($1::uuid[])`, [dissolved]);
     await q.query(
-      `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
-         birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2
+      `UPDATE patient_profile SET ${ERASED}, updated_at = $2
        WHERE id = ANY($1::uuid[])`,
       [dissolved, a.now],
     );
   }
   await q.query(
-    `UPDATE patient_profile SET status = 'erased', golden = '{}'::jsonb, personnummer = NULL, family_fold = NULL,
-       birth_date = NULL, language = NULL, preferred_channel = NULL, restricted_reason = NULL, updated_at = $2, version = version + 1
+    `UPDATE patient_profile SET ${ERASED}, updated_at = $2, version = version + 1
      WHERE id = $1`,
     [profileId, a.now],
   );
